@@ -1,0 +1,5 @@
+# ASan + UBSan for every target when TAPSTACK_SANITIZE is on.
+if(TAPSTACK_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,116 @@
+#pragma once
+// The daemon's configuration as a validated value. parse_config/load_config
+// turn TOML into it (config.cpp); every key, its default and what is allowed
+// is documented in config/tapstack.toml, the shipped default.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "stack/wire/address.hpp"
+
+namespace tapstack::config {
+
+struct InterfaceConfig {
+  std::string name = "tap0";
+  bool attach = false;                          // use an existing TAP instead of creating one
+  std::optional<wire::MacAddress> mac;          // nullopt: "auto" (random, locally administered)
+  std::uint32_t mtu = 1500;                     // 576..9000
+  wire::Ipv4Cidr address{wire::Ipv4Address{10, 0, 0, 2}, 24};
+  std::optional<wire::Ipv4Address> gateway = wire::Ipv4Address{10, 0, 0, 1};
+  std::optional<wire::Ipv4Cidr> host_address = wire::Ipv4Cidr{wire::Ipv4Address{10, 0, 0, 1}, 24};
+};
+
+struct RpcConfig {
+  std::string socket = "/run/tapstack/tapstackd.sock";
+  std::uint32_t mode = 0660;
+  std::string group = "tapstack";  // empty: leave the group alone
+};
+
+enum class LogLevel { Trace, Debug, Info, Warn, Error, Off };
+
+struct LogConfig {
+  LogLevel level = LogLevel::Info;
+};
+
+struct ArpConfig {
+  std::chrono::milliseconds reachable_time{30'000};  // reachable → stale
+  std::chrono::milliseconds stale_time{60'000};      // stale → removed
+  std::chrono::milliseconds retry_interval{1'000};   // between requests while incomplete
+  std::uint32_t max_retries = 3;                     // requests before giving up
+  std::uint32_t queue_per_entry = 16;                // packets held while resolving
+  std::uint32_t max_entries = 1024;
+};
+
+struct IpConfig {
+  std::uint8_t ttl = 64;
+  std::chrono::milliseconds reassembly_timeout{30'000};
+  std::uint32_t reassembly_max_datagrams = 64;       // in progress at once
+  std::uint32_t reassembly_max_bytes = 4 * 1024 * 1024;  // held across all of them
+};
+
+struct IcmpConfig {
+  std::uint32_t error_rate_per_second = 100;  // token bucket for generated ICMP errors
+  std::uint32_t error_burst = 50;
+};
+
+struct ServicesConfig {
+  bool echo = false;      // TCP 7,  RFC 862
+  bool discard = false;   // TCP 9,  RFC 863
+  bool daytime = false;   // TCP 13, RFC 867
+  bool chargen = false;   // TCP 19, RFC 864
+  bool udp_echo = false;  // UDP 7,  RFC 862
+};
+
+struct Config {
+  std::string source;  // the file it came from, for messages
+  InterfaceConfig interface;
+  RpcConfig rpc;
+  LogConfig log;
+  ArpConfig arp;
+  IpConfig ip;
+  IcmpConfig icmp;
+  ServicesConfig services;
+};
+
+/// One problem found in a configuration, already worded for a person:
+/// "tapstack.toml:12:7: interface.mtu: 70000 is out of range; allowed: 576..9000".
+struct ConfigError {
+  std::string message;
+};
+
+/// Thrown by the loaders; what() joins every ConfigError, one per line.
+class ConfigException : public std::runtime_error {
+ public:
+  explicit ConfigException(std::vector<ConfigError> errors);
+  const std::vector<ConfigError>& errors() const { return errors_; }
+
+ private:
+  std::vector<ConfigError> errors_;
+};
+
+/// A `--set section.key=value` override. `value` is TOML syntax for the value
+/// (a bare word that is not valid TOML is taken as a string).
+struct Override {
+  std::string key;
+  std::string value;
+};
+
+/// Parses TOML text. `source_name` names it in messages. Overrides are applied
+/// on top, with the same validation. Throws ConfigException with every error.
+Config parse_config(std::string_view text, std::string_view source_name,
+                    const std::vector<Override>& overrides = {});
+
+/// Reads and parses a file (a missing or unreadable file is an error too).
+Config load_config(const std::string& path, const std::vector<Override>& overrides = {});
+
+/// Splits "section.key=value" into an Override; throws ConfigException on bad syntax.
+Override parse_override(std::string_view text);
+
+std::string_view to_string(LogLevel level);
+
+}  // namespace tapstack::config
