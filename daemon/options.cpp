@@ -23,7 +23,7 @@ const char* usage_text() {
          "A userland TCP/IP stack on a TAP interface.\n"
          "\n"
          "Options:\n"
-         "  -c, --config PATH         configuration file (default /etc/tapstack/tapstack.toml)\n"
+         "  -c, --config PATH         configuration file (default " TAPSTACK_DEFAULT_CONFIG ")\n"
          "  -s, --set SECTION.KEY=VALUE\n"
          "                            override one key of the file (repeatable)\n"
          "      --check-config        validate the configuration and exit (0 valid, 1 not)\n"

@@ -9,7 +9,7 @@
 namespace tapstack::daemon {
 
 struct Options {
-  std::string config_path = "/etc/tapstack/tapstack.toml";
+  std::string config_path = TAPSTACK_DEFAULT_CONFIG;
   std::vector<config::Override> overrides;
   std::optional<config::LogLevel> log_level;  // --log-level wins over [log] level
   bool check_config = false;

@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   cmake g++ make pkg-config
   libboost-dev libspdlog-dev libtomlplusplus-dev libsystemd-dev
-  libcli11-dev nlohmann-json3-dev libsodium-dev libpcap-dev
+  libcli11-dev nlohmann-json3-dev libsodium-dev libpcap-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
 )
 # Tools the e2e tests and benchmarks drive.

@@ -1,0 +1,104 @@
+#include "daemon/app.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "daemon/logging.hpp"
+#include "daemon/netlink.hpp"
+#include "daemon/stack_config.hpp"
+
+namespace tapstack::daemon {
+
+App::App(config::Config config, Options options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      notifier_(io_) {
+  const auto& ifc = config_.interface;
+  tap_ = std::make_unique<TapDevice>(io_, TapOptions{ifc.name, ifc.attach, ifc.mtu});
+  if (ifc.host_address) {
+    const auto holder = interface_holding(ifc.host_address->address, tap_->index());
+    if (!holder.empty()) {
+      throw std::runtime_error("host address " + ifc.host_address->address.to_string() +
+                               " is already in use on " + holder);
+    }
+    added_host_address_ = add_interface_address(tap_->index(), *ifc.host_address);
+  }
+  sink_ = std::make_unique<TapSink>(*tap_);
+  const StackConfig stack_config = make_stack_config(config_, rng_);
+  stack_ = std::make_unique<Stack>(stack_config, *sink_, rng_);
+  driver_ = std::make_unique<StackDriver>(io_, *stack_);
+  spdlog::info("{} is up: stack {} mac {} mtu {}{}", tap_->name(), ifc.address.to_string(),
+               stack_config.mac.to_string(), ifc.mtu,
+               ifc.host_address ? ", host side " + ifc.host_address->to_string() : "");
+}
+
+App::~App() {
+  // A TAP we created vanishes with its fd, and its addresses with it. On an
+  // attached TAP, take back only the address we added.
+  if (tap_ && config_.interface.attach && added_host_address_ && config_.interface.host_address) {
+    remove_interface_address(tap_->index(), *config_.interface.host_address);
+  }
+}
+
+int App::run() {
+  tap_->start([this](Bytes frame) { driver_->on_frame(frame); });
+  stack_->start(driver_->now());
+  driver_->after_stack_work();
+  wait_for_signal();
+  notifier_.ready("serving " + config_.interface.address.to_string() + " on " + tap_->name());
+  spdlog::info("ready");
+  io_.run();
+  return 0;
+}
+
+void App::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      wait_for_signal();
+      return;
+    }
+    spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    stop();
+  });
+}
+
+void App::stop() {
+  notifier_.stopping();
+  signals_.cancel();
+  tap_->close();
+  io_.stop();
+}
+
+// SIGHUP: re-read the file with the same overrides; apply what can change
+// live (the log level) and say which other changes need a restart.
+void App::reload() {
+  notifier_.reloading();
+  try {
+    auto fresh = config::load_config(options_.config_path, options_.overrides);
+    const auto old_level = options_.log_level.value_or(config_.log.level);
+    const auto new_level = options_.log_level.value_or(fresh.log.level);
+    if (new_level != old_level) {
+      set_log_level(new_level);
+      spdlog::info("reload: log level {} -> {}", config::to_string(old_level),
+                   config::to_string(new_level));
+    } else {
+      spdlog::info("reload: log level unchanged ({})", config::to_string(new_level));
+    }
+    fresh.log.level = new_level;
+    const bool other_changes = !same_restart_settings(config_, fresh);
+    if (other_changes) {
+      spdlog::warn("reload: other settings changed in {}; they take effect after a restart",
+                   options_.config_path);
+    }
+    config_.log = fresh.log;
+  } catch (const config::ConfigException& e) {
+    spdlog::error("reload failed, keeping the running configuration:\n{}", e.what());
+  }
+  notifier_.status("serving " + config_.interface.address.to_string() + " on " + tap_->name());
+}
+
+}  // namespace tapstack::daemon

@@ -1,0 +1,56 @@
+#pragma once
+// The daemon's top level: one io_context thread that owns the TAP, the stack,
+// the signals and systemd notification.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+
+#include "config/config.hpp"
+#include "daemon/options.hpp"
+#include "daemon/os_rng.hpp"
+#include "daemon/sd_notify.hpp"
+#include "daemon/stack_driver.hpp"
+#include "daemon/tap_device.hpp"
+#include "stack/link/frame_sink.hpp"
+#include "stack/stack.hpp"
+
+namespace tapstack::daemon {
+
+class App {
+ public:
+  /// Sets everything up; throws std::runtime_error with an operator-facing
+  /// message when the interface or address cannot be configured.
+  App(config::Config config, Options options);
+  ~App();
+
+  /// Runs until SIGTERM or SIGINT; returns the exit code.
+  int run();
+
+ private:
+  class TapSink final : public FrameSink {
+   public:
+    explicit TapSink(TapDevice& tap) : tap_(tap) {}
+    void transmit(Bytes frame) override { tap_.send(frame); }
+
+   private:
+    TapDevice& tap_;
+  };
+
+  void wait_for_signal();
+  void reload();
+  void stop();
+
+  config::Config config_;
+  Options options_;
+  boost::asio::io_context io_{1};
+  boost::asio::signal_set signals_;
+  SystemdNotifier notifier_;
+  OsRng rng_;
+  std::unique_ptr<TapDevice> tap_;
+  bool added_host_address_ = false;
+  std::unique_ptr<TapSink> sink_;
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<StackDriver> driver_;
+};
+
+}  // namespace tapstack::daemon

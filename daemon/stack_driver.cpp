@@ -1,0 +1,49 @@
+#include "daemon/stack_driver.hpp"
+
+namespace tapstack::daemon {
+
+StackDriver::StackDriver(boost::asio::io_context& io, Stack& stack)
+    : stack_(stack), timer_(io), epoch_(std::chrono::steady_clock::now()) {}
+
+Instant StackDriver::now() const {
+  const auto elapsed = std::chrono::steady_clock::now() - epoch_;
+  return Instant{std::chrono::duration_cast<Duration>(elapsed)};
+}
+
+void StackDriver::on_frame(Bytes frame) {
+  stack_.receive(frame, now());
+  after_stack_work();
+}
+
+void StackDriver::after_stack_work() {
+  // Handlers may call into the stack, which can queue more events; loop until
+  // quiet (bounded: a handler that keeps producing events gets the rest later).
+  for (int round = 0; round < 16; ++round) {
+    auto events = stack_.drain_events();
+    if (events.empty()) break;
+    if (!event_handler_) continue;
+    const Instant t = now();
+    for (const auto& event : events) event_handler_(event, t);
+  }
+  arm_timer();
+}
+
+void StackDriver::arm_timer() {
+  const Instant deadline = stack_.next_deadline();
+  if (deadline == armed_for_) return;
+  armed_for_ = deadline;
+  if (deadline == Instant::max()) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(epoch_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 deadline.time_since_epoch()));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled or re-armed
+    armed_for_ = Instant::max();
+    stack_.poll(now());
+    after_stack_work();
+  });
+}
+
+}  // namespace tapstack::daemon

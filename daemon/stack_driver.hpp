@@ -1,0 +1,42 @@
+#pragma once
+// Drives the sans-I/O Stack from the event loop: converts the steady clock to
+// the stack's Instant, feeds frames in, and keeps one timer armed at
+// Stack::next_deadline(). Anything that touched the stack calls after_stack_work()
+// so events are handed out and the timer follows the new deadline.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "stack/events.hpp"
+#include "stack/stack.hpp"
+
+namespace tapstack::daemon {
+
+class StackDriver {
+ public:
+  using EventHandler = std::function<void(const SocketEvent&, Instant now)>;
+
+  StackDriver(boost::asio::io_context& io, Stack& stack);
+
+  /// The stack's notion of now: microseconds of the steady clock since start.
+  Instant now() const;
+
+  void on_frame(Bytes frame);
+  /// Called for every socket event the stack queues, after each batch of work.
+  void set_event_handler(EventHandler handler) { event_handler_ = std::move(handler); }
+  /// Hands out queued events and re-arms the timer; call after any stack call.
+  void after_stack_work();
+
+ private:
+  void arm_timer();
+
+  Stack& stack_;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point epoch_;
+  Instant armed_for_ = Instant::max();
+  EventHandler event_handler_;
+};
+
+}  // namespace tapstack::daemon

@@ -1,0 +1,187 @@
+#include "daemon/tap_device.hpp"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/error.hpp>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "daemon/unique_fd.hpp"
+
+namespace tapstack::daemon {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  throw std::runtime_error(what + ": " + std::strerror(err));
+}
+
+bool interface_exists(const std::string& name) { return if_nametoindex(name.c_str()) != 0; }
+
+ifreq make_ifreq(const std::string& name) {
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  return ifr;
+}
+
+// Opens the TUN/TAP clone device and binds it to the named interface.
+UniqueFd open_tap(const TapOptions& options) {
+  if (options.name.empty() || options.name.size() >= IFNAMSIZ) {
+    throw std::runtime_error("interface name '" + options.name + "' must be 1.." +
+                             std::to_string(IFNAMSIZ - 1) + " characters");
+  }
+  const bool exists = interface_exists(options.name);
+  if (options.attach && !exists) {
+    throw std::runtime_error("interface " + options.name +
+                             " does not exist (interface.attach = true needs a persistent TAP, "
+                             "e.g. `ip tuntap add dev " + options.name + " mode tap`)");
+  }
+  if (!options.attach && exists) {
+    throw std::runtime_error("interface " + options.name +
+                             " already exists; set interface.attach = true to use it, or choose "
+                             "another interface.name");
+  }
+  UniqueFd fd{::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)};
+  if (!fd) {
+    const int err = errno;
+    if (err == ENOENT) {
+      throw std::runtime_error("/dev/net/tun does not exist: load the tun module (modprobe tun)");
+    }
+    if (err == EACCES || err == EPERM) {
+      throw std::runtime_error("cannot open /dev/net/tun: permission denied (run as root or with "
+                               "CAP_NET_ADMIN and access to /dev/net/tun)");
+    }
+    fail("cannot open /dev/net/tun", err);
+  }
+  ifreq ifr = make_ifreq(options.name);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
+    const int err = errno;
+    if (err == EPERM) {
+      throw std::runtime_error("cannot set up TAP " + options.name +
+                               ": operation not permitted (needs CAP_NET_ADMIN)");
+    }
+    if (err == EBUSY) {
+      throw std::runtime_error("TAP " + options.name + " is busy: another process has it open");
+    }
+    if (err == EINVAL && options.attach) {
+      throw std::runtime_error("interface " + options.name + " exists but is not a TAP device");
+    }
+    fail("cannot set up TAP " + options.name, err);
+  }
+  return fd;
+}
+
+void configure_link(const std::string& name, std::uint32_t mtu) {
+  UniqueFd sock{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+  if (!sock) fail("socket for interface configuration", errno);
+  ifreq ifr = make_ifreq(name);
+  ifr.ifr_mtu = static_cast<int>(mtu);
+  if (::ioctl(sock.get(), SIOCSIFMTU, &ifr) < 0) {
+    fail("cannot set MTU " + std::to_string(mtu) + " on " + name, errno);
+  }
+  ifr = make_ifreq(name);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) < 0) fail("cannot read flags of " + name, errno);
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) < 0) fail("cannot bring " + name + " up", errno);
+}
+
+}  // namespace
+
+TapDevice::TapDevice(boost::asio::io_context& io, const TapOptions& options)
+    : fd_(io), name_(options.name), max_frame_(options.mtu + 14 + 4) {
+  UniqueFd fd = open_tap(options);
+  configure_link(name_, options.mtu);
+  index_ = if_nametoindex(name_.c_str());
+  fd_.assign(fd.release());
+  read_buffer_.resize(max_frame_ + 64);
+}
+
+TapDevice::~TapDevice() { close(); }
+
+void TapDevice::close() {
+  boost::system::error_code ignored;
+  fd_.close(ignored);
+}
+
+void TapDevice::start(FrameHandler handler) {
+  handler_ = std::move(handler);
+  wait_readable();
+}
+
+void TapDevice::wait_readable() {
+  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                 [this](const boost::system::error_code& ec) {
+                   if (ec) return;  // closed
+                   drain_reads();
+                   wait_readable();
+                 });
+}
+
+void TapDevice::drain_reads() {
+  // Bounded so a flood cannot starve timers and the RPC: the rest is read on
+  // the next wake-up, which comes at once because the fd stays readable.
+  for (int i = 0; i < 256; ++i) {
+    const ssize_t n = ::read(fd_.native_handle(), read_buffer_.data(), read_buffer_.size());
+    if (n <= 0) return;  // EAGAIN, or an error that the next wait reports
+    ++counters_.rx_frames;
+    handler_(Bytes(read_buffer_.data(), static_cast<std::size_t>(n)));
+  }
+}
+
+void TapDevice::send(Bytes frame) {
+  if (!fd_.is_open()) return;
+  if (write_queue_.empty()) {
+    const ssize_t n = ::write(fd_.native_handle(), frame.data(), frame.size());
+    if (n >= 0) {
+      ++counters_.tx_frames;
+      return;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      ++counters_.tx_errors;
+      return;
+    }
+  }
+  if (write_queue_.size() >= kMaxQueuedFrames) {
+    ++counters_.tx_queue_drops;
+    return;
+  }
+  write_queue_.emplace_back(frame.begin(), frame.end());
+  wait_writable();
+}
+
+void TapDevice::wait_writable() {
+  if (write_waiting_) return;
+  write_waiting_ = true;
+  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                 [this](const boost::system::error_code& ec) {
+                   write_waiting_ = false;
+                   if (ec) return;
+                   flush_queue();
+                 });
+}
+
+void TapDevice::flush_queue() {
+  while (!write_queue_.empty()) {
+    const auto& frame = write_queue_.front();
+    const ssize_t n = ::write(fd_.native_handle(), frame.data(), frame.size());
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      wait_writable();
+      return;
+    }
+    if (n < 0) {
+      ++counters_.tx_errors;
+    } else {
+      ++counters_.tx_frames;
+    }
+    write_queue_.pop_front();
+  }
+}
+
+}  // namespace tapstack::daemon

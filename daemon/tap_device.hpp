@@ -1,0 +1,70 @@
+#pragma once
+// The TAP interface: created (or attached to), configured, and read/written
+// without blocking through Asio. Frames are handed out whole; the read path
+// drains the fd until EAGAIN on each wake-up, the write path queues with a bound.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "stack/base/bytes.hpp"
+
+namespace tapstack::daemon {
+
+struct TapOptions {
+  std::string name = "tap0";
+  bool attach = false;  // the interface must already exist (a persistent TAP)
+  std::uint32_t mtu = 1500;
+};
+
+struct TapCounters {
+  std::uint64_t rx_frames = 0;
+  std::uint64_t tx_frames = 0;
+  std::uint64_t tx_queue_drops = 0;  // frames dropped because the write queue was full
+  std::uint64_t tx_errors = 0;
+};
+
+class TapDevice {
+ public:
+  using FrameHandler = std::function<void(Bytes frame)>;
+
+  /// Opens /dev/net/tun, creates or attaches the interface, sets its MTU and
+  /// brings it up. Throws std::runtime_error with a message for the operator.
+  TapDevice(boost::asio::io_context& io, const TapOptions& options);
+  ~TapDevice();
+  TapDevice(const TapDevice&) = delete;
+  TapDevice& operator=(const TapDevice&) = delete;
+
+  /// Starts reading; `handler` gets each frame (valid only during the call).
+  void start(FrameHandler handler);
+  /// Writes a frame, or queues it while the fd is full; drops it when the queue is full.
+  void send(Bytes frame);
+  void close();
+
+  const std::string& name() const { return name_; }
+  unsigned index() const { return index_; }
+  const TapCounters& counters() const { return counters_; }
+
+ private:
+  void wait_readable();
+  void drain_reads();
+  void wait_writable();
+  void flush_queue();
+
+  static constexpr std::size_t kMaxQueuedFrames = 4096;
+
+  boost::asio::posix::stream_descriptor fd_;
+  std::string name_;
+  unsigned index_ = 0;
+  std::size_t max_frame_;
+  FrameHandler handler_;
+  std::vector<std::uint8_t> read_buffer_;
+  std::deque<std::vector<std::uint8_t>> write_queue_;
+  bool write_waiting_ = false;
+  TapCounters counters_;
+};
+
+}  // namespace tapstack::daemon
