@@ -1,0 +1,356 @@
+// The configuration schema: the one table of every section and key.
+//
+// Recipe: to add a key
+//   1. add the field, with its default, to its section struct in config.hpp
+//      (a new section: a new struct, a member of Config, a SectionOf below and
+//      an entry in the table);
+//   2. add one line to the section's list in build_sections() below:
+//        ip.integer("ttl", &IpConfig::ttl, {1, 255}, "what it means"),
+//      with boolean(), integer() (integer types and std::chrono durations;
+//      duration keys end in _ms and hold milliseconds), text() (a string
+//      through a parser returning the value or a Refusal), optional_text()
+//      ("none" or a left-out key gives nullopt) or custom();
+//   3. if it constrains another key, add a Rule in build_rules();
+//   4. add it, commented, to config/tapstack.toml (a unit test checks that the
+//      shipped file has every key and equals the defaults of config.hpp).
+// Unknown keys, wrong types, ranges, positions and --set overrides are handled
+// for every key by config.cpp.
+#include "config/schema.hpp"
+
+#include <array>
+#include <cstdio>
+
+#include "config/schema_builders.hpp"
+
+namespace tapstack::config::schema {
+namespace {
+
+using wire::Ipv4Address;
+using wire::Ipv4Cidr;
+using wire::MacAddress;
+
+constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1 (Linux)
+constexpr std::size_t kMaxSocketPath = 107;    // sizeof(sockaddr_un::sun_path) - 1
+constexpr std::size_t kMaxGroupName = 32;      // useradd/groupadd's limit
+
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Linux's dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or space.
+Parsed<std::string> parse_interface_name(std::string_view text) {
+  if (text.empty() || text.size() > kMaxInterfaceName) return Refusal{"is not 1 to 15 bytes long"};
+  if (text == "." || text == "..") return Refusal{"is not a valid interface name"};
+  for (char c : text) {
+    if (c == '/' || c == ':' || is_space(c)) return Refusal{"contains '/', ':' or a space"};
+  }
+  return std::string(text);
+}
+
+Parsed<std::optional<MacAddress>> parse_mac(std::string_view text) {
+  if (text == "auto") return std::optional<MacAddress>{};
+  const auto mac = MacAddress::parse(text);
+  if (!mac) return Refusal{"is not a MAC address"};
+  // The group bit (IEEE 802-2014 §8.2) would make every frame we send multicast.
+  if (mac->is_multicast()) return Refusal{"is a multicast MAC address"};
+  if (mac->is_zero()) return Refusal{"is the all-zero MAC address"};
+  return std::optional<MacAddress>{*mac};
+}
+
+// A unicast host address: not 0/8's 0.0.0.0, loopback, multicast or 240/4
+// (reserved, RFC 1112 §4, and the limited broadcast).
+bool is_host_address(Ipv4Address address) {
+  return !address.is_unspecified() && !address.is_loopback() && !address.is_multicast() &&
+         (address.value() >> 28) != 0xf;
+}
+
+Parsed<Ipv4Address> parse_host_address(std::string_view text) {
+  const auto address = Ipv4Address::parse(text);
+  if (!address) return Refusal{"is not an IPv4 address"};
+  if (!is_host_address(*address)) return Refusal{"is not a unicast address"};
+  return *address;
+}
+
+// An address of the subnet that is not its network or broadcast address
+// (RFC 1122 §3.2.1.3); /31 and /32 have neither (RFC 3021).
+Parsed<Ipv4Cidr> parse_host_cidr(std::string_view text) {
+  const auto cidr = Ipv4Cidr::parse(text);
+  if (!cidr) return Refusal{"is not an IPv4 address with a prefix length"};
+  if (cidr->prefix_len == 0) return Refusal{"has prefix length 0"};
+  if (!is_host_address(cidr->address)) return Refusal{"is not a unicast address"};
+  if (cidr->prefix_len <= 30 && cidr->address == cidr->network()) {
+    return Refusal{"is the subnet's network address"};
+  }
+  if (cidr->prefix_len <= 30 && cidr->address == cidr->subnet_broadcast()) {
+    return Refusal{"is the subnet's broadcast address"};
+  }
+  return *cidr;
+}
+
+Parsed<std::string> parse_socket_path(std::string_view text) {
+  if (text.empty() || text.front() != '/') return Refusal{"is not an absolute path"};
+  if (text.size() > kMaxSocketPath) return Refusal{"is longer than 107 bytes"};
+  if (text.find('\0') != std::string_view::npos) return Refusal{"contains a NUL byte"};
+  return std::string(text);
+}
+
+Parsed<std::string> parse_group(std::string_view text) {
+  if (text.size() > kMaxGroupName) return Refusal{"is longer than 32 bytes"};
+  for (char c : text) {
+    if (c == ':' || is_space(c)) return Refusal{"contains ':' or a space"};
+  }
+  return std::string(text);
+}
+
+constexpr std::array kLevels{LogLevel::Trace, LogLevel::Debug, LogLevel::Info,
+                             LogLevel::Warn,  LogLevel::Error, LogLevel::Off};
+
+Parsed<LogLevel> parse_level(std::string_view text) {
+  for (auto level : kLevels) {
+    if (to_string(level) == text) return level;
+  }
+  return Refusal{"is not a log level"};
+}
+
+// "0660", "660" or "0o660": octal digits only, as chmod(1) takes them.
+std::optional<std::int64_t> parse_octal(std::string_view text) {
+  if (text.substr(0, 2) == "0o") text.remove_prefix(2);
+  if (text.empty() || text.size() > 8) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return std::nullopt;
+    value = value * 8 + (c - '0');
+  }
+  return value;
+}
+
+std::optional<Problem> apply_mode(const Value& value, RpcConfig& rpc) {
+  std::int64_t mode = value.integer;
+  if (value.type == Type::String) {
+    const auto parsed = parse_octal(value.string);
+    if (!parsed) return value.written + " is not an octal number";
+    mode = *parsed;
+  } else if (value.type != Type::Integer) {
+    return "expected an integer or a string, got " + std::string(describe(value.type));
+  }
+  if (mode < 0 || mode > 0777) return value.written + " is out of range";
+  rpc.mode = static_cast<std::uint32_t>(mode);
+  return std::nullopt;
+}
+
+std::vector<Section> build_sections() {
+  const SectionOf interface{&Config::interface};
+  const SectionOf rpc{&Config::rpc};
+  const SectionOf log{&Config::log};
+  const SectionOf arp{&Config::arp};
+  const SectionOf ip{&Config::ip};
+  const SectionOf icmp{&Config::icmp};
+  const SectionOf services{&Config::services};
+  using If = InterfaceConfig;
+  return {
+      {"interface",
+       {
+           interface.text<std::string>("name", &If::name, parse_interface_name,
+                                       "1 to 15 bytes without '/', ':' or spaces",
+                                       "the TAP interface's name"),
+           interface.boolean("attach", &If::attach,
+                             "true: use a TAP that already exists instead of creating one"),
+           interface.text<std::optional<MacAddress>>(
+               "mac", &If::mac, parse_mac, "\"auto\" or a unicast MAC such as \"02:00:00:00:00:01\"",
+               "the stack's MAC address; auto: random, locally administered"),
+           interface.integer("mtu", &If::mtu, {576, 9000}, "the link's MTU in bytes"),
+           interface.text<Ipv4Cidr>("address", &If::address, parse_host_cidr,
+                                    "a unicast address with its prefix, such as \"10.0.0.2/24\"",
+                                    "the stack's own address and subnet"),
+           interface.optional_text<Ipv4Address>(
+               "gateway", &If::gateway, parse_host_address,
+               "a unicast address inside the subnet, such as \"10.0.0.1\"",
+               "where traffic beyond the subnet goes; left out: no gateway"),
+           interface.optional_text<Ipv4Cidr>(
+               "host_address", &If::host_address, parse_host_cidr,
+               "an address with its prefix in the same subnet, such as \"10.0.0.1/24\"",
+               "given to the host side of the TAP; left out: leave the host side alone"),
+       }},
+      {"rpc",
+       {
+           rpc.text<std::string>("socket", &RpcConfig::socket, parse_socket_path,
+                                 "an absolute path of at most 107 bytes",
+                                 "the control socket clients connect to"),
+           rpc.custom("mode", "0o0..0o777, as an octal integer (0o660) or a string (\"0660\")",
+                      "the control socket's permission bits", apply_mode),
+           rpc.text<std::string>("group", &RpcConfig::group, parse_group,
+                                 "a group name of at most 32 bytes, or \"\"",
+                                 "the control socket's group; \"\": leave it alone"),
+       }},
+      {"log",
+       {
+           log.text<LogLevel>("level", &LogConfig::level, parse_level,
+                              "trace, debug, info, warn, error or off", "the least severe level logged"),
+       }},
+      {"arp",
+       {
+           arp.integer("reachable_time_ms", &ArpConfig::reachable_time, {1'000, 3'600'000},
+                       "how long an answered entry stays reachable (RFC 4861 §6.3.2's idea)"),
+           arp.integer("stale_time_ms", &ArpConfig::stale_time, {1'000, 86'400'000},
+                       "how long a stale entry is kept before it is removed"),
+           arp.integer("retry_interval_ms", &ArpConfig::retry_interval, {100, 60'000},
+                       "between requests for an unresolved address (RFC 1122 §2.3.2.1: >= 1000)"),
+           arp.integer("max_retries", &ArpConfig::max_retries, {1, 100},
+                       "requests sent before the address is unreachable"),
+           arp.integer("queue_per_entry", &ArpConfig::queue_per_entry, {1, 1024},
+                       "packets held while an address resolves (RFC 1122 §2.3.2.2: >= 1)"),
+           arp.integer("max_entries", &ArpConfig::max_entries, {1, 1'048'576},
+                       "entries in the ARP cache"),
+       }},
+      {"ip",
+       {
+           ip.integer("ttl", &IpConfig::ttl, {1, 255}, "TTL of the datagrams the stack sends"),
+           ip.integer("reassembly_timeout_ms", &IpConfig::reassembly_timeout, {1'000, 120'000},
+                      "how long fragments wait for the rest (RFC 1122 §3.3.2)"),
+           ip.integer("reassembly_max_datagrams", &IpConfig::reassembly_max_datagrams,
+                      {1, 65'536}, "datagrams being reassembled at once"),
+           ip.integer("reassembly_max_bytes", &IpConfig::reassembly_max_bytes,
+                      {65'535, 1'073'741'824}, "fragment bytes held across all of them"),
+       }},
+      {"icmp",
+       {
+           icmp.integer("error_rate_per_second", &IcmpConfig::error_rate_per_second,
+                        {0, 1'000'000}, "ICMP errors sent per second (RFC 1812 §4.3.2.8); 0: none"),
+           icmp.integer("error_burst", &IcmpConfig::error_burst, {0, 1'000'000},
+                        "ICMP errors that may be sent at once"),
+       }},
+      {"services",
+       {
+           services.boolean("echo", &ServicesConfig::echo, "TCP echo on port 7 (RFC 862)"),
+           services.boolean("discard", &ServicesConfig::discard, "TCP discard on port 9 (RFC 863)"),
+           services.boolean("daytime", &ServicesConfig::daytime, "TCP daytime on port 13 (RFC 867)"),
+           services.boolean("chargen", &ServicesConfig::chargen, "TCP chargen on port 19 (RFC 864)"),
+           services.boolean("udp_echo", &ServicesConfig::udp_echo, "UDP echo on port 7 (RFC 862)"),
+       }},
+  };
+}
+
+std::string subnet_of(const Ipv4Cidr& cidr) {
+  return Ipv4Cidr{cidr.network(), cidr.prefix_len}.to_string();
+}
+
+std::optional<Problem> check_gateway(const Config& config) {
+  const auto& interface = config.interface;
+  if (!interface.gateway) return std::nullopt;
+  const auto written = quote(interface.gateway->to_string());
+  if (!interface.address.contains(*interface.gateway)) {
+    return written + " is not inside interface.address's subnet " + subnet_of(interface.address);
+  }
+  if (*interface.gateway == interface.address.address) return written + " is interface.address";
+  if (interface.address.prefix_len <= 30 &&
+      (*interface.gateway == interface.address.network() ||
+       *interface.gateway == interface.address.subnet_broadcast())) {
+    return written + " is the subnet's network or broadcast address";
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> check_host_address(const Config& config) {
+  const auto& interface = config.interface;
+  if (!interface.host_address) return std::nullopt;
+  const auto written = quote(interface.host_address->to_string());
+  if (interface.host_address->prefix_len != interface.address.prefix_len ||
+      !interface.address.contains(interface.host_address->address)) {
+    return written + " is not in interface.address's subnet " + subnet_of(interface.address);
+  }
+  if (interface.host_address->address == interface.address.address) {
+    return written + " has the same address as interface.address";
+  }
+  return std::nullopt;
+}
+
+std::vector<Rule> build_rules() {
+  return {
+      {"interface", "gateway", "an address inside interface.address's subnet other than itself",
+       check_gateway},
+      {"interface", "host_address",
+       "an address in interface.address's subnet, same prefix, other than interface.address",
+       check_host_address},
+  };
+}
+
+std::string join_names(const auto& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item.name;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view describe(Type type) {
+  switch (type) {
+    case Type::Boolean: return "a boolean";
+    case Type::Integer: return "an integer";
+    case Type::Float: return "a float";
+    case Type::String: return "a string";
+    case Type::Array: return "an array";
+    case Type::Table: return "a table";
+    case Type::Date: return "a date";
+    case Type::Time: return "a time";
+    case Type::DateTime: return "a date-time";
+  }
+  return "a value";
+}
+
+std::optional<Problem> expect_type(const Value& value, Type type) {
+  if (value.type == type) return std::nullopt;
+  return "expected " + std::string(describe(type)) + ", got " + std::string(describe(value.type));
+}
+
+std::string to_string(Range range) {
+  return std::to_string(range.min) + ".." + std::to_string(range.max);
+}
+
+const std::vector<Section>& sections() {
+  static const std::vector<Section> all = build_sections();
+  return all;
+}
+
+const std::vector<Rule>& rules() {
+  static const std::vector<Rule> all = build_rules();
+  return all;
+}
+
+const Section* find_section(std::string_view name) {
+  for (const auto& section : sections()) {
+    if (section.name == name) return &section;
+  }
+  return nullptr;
+}
+
+const Key* find_key(const Section& section, std::string_view name) {
+  for (const auto& key : section.keys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+std::string section_names() { return join_names(sections()); }
+
+std::string key_names(const Section& section) { return join_names(section.keys); }
+
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace tapstack::config::schema

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: unit, simulation and e2e (each e2e
+# test in a network namespace of its own) on a warnings-as-errors build, then
+# unit and simulation tests again under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+bash scripts/install-deps.sh --with-test-tools
+
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPSTACK_WERROR=ON >/dev/null
+cmake --build build-test -j"$jobs"
+ctest --test-dir build-test --output-on-failure -j"$jobs"
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTAPSTACK_WERROR=ON -DTAPSTACK_SANITIZE=ON \
+  -DTAPSTACK_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|sim'
