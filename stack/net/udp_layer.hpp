@@ -160,6 +160,7 @@ class UdpLayer final : public TransportProtocol {
 
   Socket* find(SocketId id);
   const Socket* find(SocketId id) const;
+  static std::size_t slot_of(SocketId id);
   SocketId id_of(std::size_t slot) const;
   bool port_conflicts(wire::Ipv4Address address, std::uint16_t port) const;
   Result<std::uint16_t> pick_ephemeral_port() const;
