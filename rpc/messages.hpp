@@ -1,0 +1,186 @@
+#pragma once
+// The RPC messages between tapstackd and its clients (docs/rpc.md is the
+// reference). Socket operations are small binary structs; read-only
+// introspection (status, sockets, arp, counters) carries a JSON document.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tapstack::rpc {
+
+/// A socket as a session names it. Handles are per session: a session can
+/// only ever name its own sockets. 0 is never a valid handle.
+using Handle = std::uint32_t;
+
+enum class MessageType : std::uint16_t {
+  Hello = 1,
+  Socket = 2,
+  Bind = 3,
+  Listen = 4,
+  Accept = 5,
+  Connect = 6,
+  Shutdown = 7,
+  Close = 8,
+  GetSockName = 9,
+  GetPeerName = 10,
+  SetSockOpt = 11,
+  GetSockOpt = 12,
+  Resolve = 13,
+  Ping = 14,
+  Status = 15,
+  Sockets = 16,
+  Arp = 17,
+  Counters = 18,
+  Event = 64,  // daemon → client, unsolicited, id 0
+};
+
+/// True for the types this version knows.
+bool is_known(MessageType type);
+/// "connect", "status", … for logs.
+const char* to_string(MessageType type);
+
+enum class Protocol : std::uint8_t { Tcp = 6, Udp = 17 };
+
+/// An IPv4 endpoint, address in host order.
+struct Endpoint {
+  std::uint32_t address = 0;
+  std::uint16_t port = 0;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+enum class ShutdownHow : std::uint8_t { Read = 0, Write = 1, Both = 2 };  // SHUT_RD/WR/RDWR
+
+enum class SockOpt : std::uint8_t {
+  ReuseAddr = 1,
+  KeepAlive = 2,
+  RcvBuf = 3,
+  SndBuf = 4,
+  Error = 5,      // get only; reading clears it, as on Linux
+  NoDelay = 6,    // TCP_NODELAY
+  Linger = 7,     // value: on/off, value2: seconds
+  Broadcast = 8,  // UDP
+};
+
+// ---- requests (client → daemon) ----
+
+struct HelloRequest {
+  std::uint16_t version = 0;
+  std::string client;  // program name, for logs
+  friend bool operator==(const HelloRequest&, const HelloRequest&) = default;
+};
+struct SocketRequest {
+  Protocol protocol = Protocol::Tcp;
+  friend bool operator==(const SocketRequest&, const SocketRequest&) = default;
+};
+/// Listen, Accept, Close, GetSockName, GetPeerName: just the handle.
+struct HandleRequest {
+  Handle handle = 0;
+  std::uint32_t arg = 0;  // Listen: backlog; otherwise 0
+  friend bool operator==(const HandleRequest&, const HandleRequest&) = default;
+};
+/// Bind and Connect.
+struct AddressRequest {
+  Handle handle = 0;
+  Endpoint endpoint;
+  bool nonblocking = false;  // Connect: reply InProgress at once
+  friend bool operator==(const AddressRequest&, const AddressRequest&) = default;
+};
+struct ShutdownRequest {
+  Handle handle = 0;
+  ShutdownHow how = ShutdownHow::Both;
+  friend bool operator==(const ShutdownRequest&, const ShutdownRequest&) = default;
+};
+/// SetSockOpt and GetSockOpt (values ignored for Get).
+struct SockOptRequest {
+  Handle handle = 0;
+  SockOpt option = SockOpt::Error;
+  std::int32_t value = 0;
+  std::int32_t value2 = 0;
+  friend bool operator==(const SockOptRequest&, const SockOptRequest&) = default;
+};
+struct ResolveRequest {
+  std::string name;
+  friend bool operator==(const ResolveRequest&, const ResolveRequest&) = default;
+};
+/// One ICMP echo; the reply comes when the echo reply does or at the timeout.
+struct PingRequest {
+  std::uint32_t address = 0;
+  std::uint16_t sequence = 0;
+  std::uint16_t size = 56;  // payload bytes
+  std::uint32_t timeout_ms = 1000;
+  friend bool operator==(const PingRequest&, const PingRequest&) = default;
+};
+/// Status, Sockets, Arp, Counters.
+struct IntrospectRequest {
+  friend bool operator==(const IntrospectRequest&, const IntrospectRequest&) = default;
+};
+
+using RequestBody = std::variant<HelloRequest, SocketRequest, HandleRequest, AddressRequest,
+                                 ShutdownRequest, SockOptRequest, ResolveRequest, PingRequest,
+                                 IntrospectRequest>;
+
+// ---- replies (daemon → client). Every reply carries `error` (0 or an errno);
+// the fields after it are only on the wire when error is 0. ----
+
+struct HelloReply {
+  std::uint16_t version = 0;
+  std::uint32_t daemon_pid = 0;
+  std::string daemon_version;
+  friend bool operator==(const HelloReply&, const HelloReply&) = default;
+};
+/// Socket and Accept; the data fd travels with the message (SCM_RIGHTS).
+struct SocketReply {
+  Handle handle = 0;
+  Endpoint peer;  // Accept only
+  friend bool operator==(const SocketReply&, const SocketReply&) = default;
+};
+/// GetSockName, GetPeerName.
+struct EndpointReply {
+  Endpoint endpoint;
+  friend bool operator==(const EndpointReply&, const EndpointReply&) = default;
+};
+struct SockOptReply {
+  std::int32_t value = 0;
+  std::int32_t value2 = 0;
+  friend bool operator==(const SockOptReply&, const SockOptReply&) = default;
+};
+struct ResolveReply {
+  std::vector<std::uint32_t> addresses;
+  friend bool operator==(const ResolveReply&, const ResolveReply&) = default;
+};
+struct PingReply {
+  std::uint32_t from = 0;
+  std::uint16_t sequence = 0;
+  std::uint16_t size = 0;
+  std::uint8_t ttl = 0;
+  std::uint32_t rtt_us = 0;
+  friend bool operator==(const PingReply&, const PingReply&) = default;
+};
+/// Status, Sockets, Arp, Counters: a JSON document (see docs/rpc.md).
+struct JsonReply {
+  std::string json;
+  friend bool operator==(const JsonReply&, const JsonReply&) = default;
+};
+/// Bind, Listen, Connect, Shutdown, Close, SetSockOpt, and every error.
+struct EmptyReply {
+  friend bool operator==(const EmptyReply&, const EmptyReply&) = default;
+};
+
+using ReplyBody = std::variant<EmptyReply, HelloReply, SocketReply, EndpointReply, SockOptReply,
+                               ResolveReply, PingReply, JsonReply>;
+
+// ---- events (daemon → client, unsolicited) ----
+
+enum class EventKind : std::uint8_t {
+  Connected = 1,  // a non-blocking connect completed
+  Error = 2,      // the connection failed or was reset; `error` says how
+};
+struct EventBody {
+  Handle handle = 0;
+  EventKind kind = EventKind::Error;
+  std::int32_t error = 0;
+  friend bool operator==(const EventBody&, const EventBody&) = default;
+};
+
+}  // namespace tapstack::rpc
