@@ -21,20 +21,28 @@ struct InterfaceConfig {
   std::optional<wire::MacAddress> mac;          // nullopt: "auto" (random, locally administered)
   std::uint32_t mtu = 1500;                     // 576..9000
   wire::Ipv4Cidr address{wire::Ipv4Address{10, 0, 0, 2}, 24};
-  std::optional<wire::Ipv4Address> gateway = wire::Ipv4Address{10, 0, 0, 1};
+  // gateway and host_address are nullopt when left out of the file or "none".
+  std::optional<wire::Ipv4Address> gateway = wire::Ipv4Address{10, 0, 0, 1};  // nullopt: none
+  // Given to the host side of the TAP; nullopt: leave the host side alone.
   std::optional<wire::Ipv4Cidr> host_address = wire::Ipv4Cidr{wire::Ipv4Address{10, 0, 0, 1}, 24};
+
+  friend bool operator==(const InterfaceConfig&, const InterfaceConfig&) = default;
 };
 
 struct RpcConfig {
   std::string socket = "/run/tapstack/tapstackd.sock";
   std::uint32_t mode = 0660;
   std::string group = "tapstack";  // empty: leave the group alone
+
+  friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
 };
 
 enum class LogLevel { Trace, Debug, Info, Warn, Error, Off };
 
 struct LogConfig {
   LogLevel level = LogLevel::Info;
+
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
 };
 
 struct ArpConfig {
@@ -44,6 +52,8 @@ struct ArpConfig {
   std::uint32_t max_retries = 3;                     // requests before giving up
   std::uint32_t queue_per_entry = 16;                // packets held while resolving
   std::uint32_t max_entries = 1024;
+
+  friend bool operator==(const ArpConfig&, const ArpConfig&) = default;
 };
 
 struct IpConfig {
@@ -51,11 +61,15 @@ struct IpConfig {
   std::chrono::milliseconds reassembly_timeout{30'000};
   std::uint32_t reassembly_max_datagrams = 64;       // in progress at once
   std::uint32_t reassembly_max_bytes = 4 * 1024 * 1024;  // held across all of them
+
+  friend bool operator==(const IpConfig&, const IpConfig&) = default;
 };
 
 struct IcmpConfig {
   std::uint32_t error_rate_per_second = 100;  // token bucket for generated ICMP errors
   std::uint32_t error_burst = 50;
+
+  friend bool operator==(const IcmpConfig&, const IcmpConfig&) = default;
 };
 
 struct ServicesConfig {
@@ -64,6 +78,8 @@ struct ServicesConfig {
   bool daytime = false;   // TCP 13, RFC 867
   bool chargen = false;   // TCP 19, RFC 864
   bool udp_echo = false;  // UDP 7,  RFC 862
+
+  friend bool operator==(const ServicesConfig&, const ServicesConfig&) = default;
 };
 
 struct Config {
@@ -75,6 +91,8 @@ struct Config {
   IpConfig ip;
   IcmpConfig icmp;
   ServicesConfig services;
+
+  friend bool operator==(const Config&, const Config&) = default;
 };
 
 /// One problem found in a configuration, already worded for a person:
@@ -112,5 +130,9 @@ Config load_config(const std::string& path, const std::vector<Override>& overrid
 Override parse_override(std::string_view text);
 
 std::string_view to_string(LogLevel level);
+
+/// Every key, one a line: "section.key: what it means; allowed: what", for a
+/// `--help-config` style listing.
+std::string describe_keys();
 
 }  // namespace tapstack::config
