@@ -241,22 +241,18 @@ std::string dotted(const schema::Section& section, const schema::Key& key) {
   return std::string(section.name) + "." + std::string(key.name);
 }
 
-void apply_entries(const std::vector<Entry>& entries, Config& config,
-                   Errors& errors) {
+/// Applies the entries to a default Config, runs when_absent for the keys
+/// left out, then the cross-key rules, adding every problem to `errors`.
+Config apply(const std::vector<Entry>& entries, std::string_view source, Errors& errors) {
+  Config config;
+  config.source = std::string(source);
+  std::vector<std::string_view> failed;  // sections with a refused value
   for (const auto& entry : entries) {
     if (auto problem = entry.key->apply(entry.value, config)) {
       errors.add(entry.place, dotted(*entry.section, *entry.key), *problem, entry.key->allowed);
+      failed.push_back(entry.section->name);
     }
   }
-}
-
-/// Applies the entries to a default Config, then the left-out keys' rules and
-/// the cross-key rules, adding every problem to `errors`.
-Config apply(const std::vector<Entry>& entries, std::string_view source,
-             Errors& errors) {
-  Config config;
-  config.source = std::string(source);
-  apply_entries(entries, config, errors);
   for (const auto& section : schema::sections()) {
     for (const auto& key : section.keys) {
       const bool given = std::any_of(entries.begin(), entries.end(),
@@ -265,6 +261,8 @@ Config apply(const std::vector<Entry>& entries, std::string_view source,
     }
   }
   for (const auto& rule : schema::rules()) {
+    // A refused value left a default in its place; a rule would judge that.
+    if (std::find(failed.begin(), failed.end(), rule.section) != failed.end()) continue;
     const auto problem = rule.check(config);
     if (!problem) continue;
     Place place{std::string(source), 0};
@@ -350,16 +348,8 @@ Override parse_override(std::string_view text) {
                                        "and a TOML value or a bare word, e.g. interface.mtu=9000 "
                                        "or interface.name=tap1"}});
   }
-  Override result{std::string(key), std::string(trim(text.substr(equals + 1)))};
-  // Check the key and the value on their own now, so a bad --set fails at
-  // once; rules across keys wait for the file (parse_config).
-  Collector collector(where);
-  collector.add_override(result);
-  auto& errors = collector.errors();
-  Config scratch;
-  apply_entries(collector.entries(), scratch, errors);
-  if (!errors.empty()) errors.raise();
-  return result;
+  // The key and the value are checked with the file, by parse_config.
+  return Override{std::string(key), std::string(trim(text.substr(equals + 1)))};
 }
 
 std::string_view to_string(LogLevel level) {

@@ -126,7 +126,8 @@ Config parse_config(std::string_view text, std::string_view source_name,
 /// Reads and parses a file (a missing or unreadable file is an error too).
 Config load_config(const std::string& path, const std::vector<Override>& overrides = {});
 
-/// Splits "section.key=value" into an Override; throws ConfigException on bad syntax.
+/// Splits "section.key=value" into an Override; throws ConfigException on bad
+/// syntax. The key and the value are checked by parse_config/load_config.
 Override parse_override(std::string_view text);
 
 std::string_view to_string(LogLevel level);

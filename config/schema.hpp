@@ -54,8 +54,9 @@ struct Section {
   std::vector<Key> keys;
 };
 
-/// A rule across keys, checked once every key is applied; a problem is
-/// reported at `section.key`.
+/// A rule across keys of one section, checked once every key is applied; a
+/// problem is reported at `section.key`. It is skipped when a value in its
+/// section was refused (the rule would judge the default left in its place).
 struct Rule {
   std::string_view section;
   std::string_view key;

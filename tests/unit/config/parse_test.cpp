@@ -227,6 +227,13 @@ TEST(ConfigErrors, GatewayMustBeInsideTheSubnet) {
                         "address inside the subnet, such as \"10.0.0.1\", or \"none\""));
 }
 
+TEST(ConfigErrors, RulesDoNotJudgeTheDefaultLeftByARefusedValue) {
+  // 192.168.1.1 is outside the default 10.0.0.0/24, but the address was refused.
+  EXPECT_THAT(errors_of("[interface]\naddress = \"192.168.1.2/33\"\ngateway = \"192.168.1.1\"\n"
+                        "host_address = \"192.168.1.1/24\"\n"),
+              ElementsAre(HasSubstr("interface.address: \"192.168.1.2/33\" is not")));
+}
+
 TEST(ConfigErrors, HostAddressMustShareTheSubnetAndDiffer) {
   EXPECT_EQ(only_error("[interface]\nhost_address = \"10.0.0.2/24\"\n"),
             "t.toml:2:16: interface.host_address: \"10.0.0.2/24\" has the same address as "
