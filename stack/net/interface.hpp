@@ -1,0 +1,51 @@
+#pragma once
+// The Ethernet interface: our MAC, address and MTU, the receive filter, and
+// the one place outgoing frames are framed, padded and handed to the sink.
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "stack/base/bytes.hpp"
+#include "stack/counters.hpp"
+#include "stack/link/frame_sink.hpp"
+#include "stack/wire/address.hpp"
+#include "stack/wire/ethernet.hpp"
+
+namespace tapstack::net {
+
+/// A received frame that passed the filter.
+struct AcceptedFrame {
+  wire::EtherType type = wire::EtherType::Ipv4;  // Ipv4 or Arp
+  wire::MacAddress source;
+  bool broadcast = false;  // sent to ff:ff:ff:ff:ff:ff
+  Bytes payload;
+};
+
+class Interface {
+ public:
+  Interface(wire::MacAddress mac, wire::Ipv4Cidr address, std::size_t mtu, FrameSink& sink);
+
+  /// Accepts frames addressed to our MAC or to broadcast, carrying IPv4 or
+  /// ARP. Everything else (other unicast, multicast, 802.1Q tagged, other
+  /// EtherTypes, runts) is counted and dropped: nullopt.
+  std::optional<AcceptedFrame> accept(Bytes frame);
+
+  /// Frames `payload` for `destination`, pads it to the 60-byte minimum and
+  /// hands it to the sink. A payload over the MTU is counted and dropped.
+  void transmit(const wire::MacAddress& destination, wire::EtherType type, Bytes payload);
+
+  const wire::MacAddress& mac() const { return mac_; }
+  const wire::Ipv4Cidr& address() const { return address_; }
+  std::size_t mtu() const { return mtu_; }
+  const EthernetCounters& counters() const { return counters_; }
+
+ private:
+  wire::MacAddress mac_;
+  wire::Ipv4Cidr address_;
+  std::size_t mtu_;
+  FrameSink& sink_;
+  std::vector<std::uint8_t> scratch_;
+  EthernetCounters counters_;
+};
+
+}  // namespace tapstack::net

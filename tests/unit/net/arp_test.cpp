@@ -1,0 +1,196 @@
+#include <gtest/gtest.h>
+
+#include "support/stack_harness.hpp"
+
+namespace tapstack::test {
+namespace {
+
+using wire::ArpOperation;
+using wire::ArpPacket;
+using wire::MacAddress;
+
+Buffer request_from_peer(wire::Ipv4Address target) {
+  return arp_frame({ArpOperation::Request, kPeerMac, kPeerIp, MacAddress{}, target},
+                   MacAddress::broadcast());
+}
+
+TEST(Arp, RepliesToRequestForOurAddressAndLearnsSender) {
+  StackHarness h;
+  h.receive(request_from_peer(kStackIp));
+  const auto frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].size(), 60u);  // padded to the Ethernet minimum
+  const auto eth = wire::EthernetView::parse(frames[0]);
+  EXPECT_EQ(eth->destination(), kPeerMac);
+  EXPECT_EQ(eth->source(), kStackMac);
+  const auto reply = decode_arp_frame(frames[0]);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->operation, ArpOperation::Reply);
+  EXPECT_EQ(reply->sender_mac, kStackMac);
+  EXPECT_EQ(reply->sender_ip, kStackIp);
+  EXPECT_EQ(reply->target_mac, kPeerMac);
+  EXPECT_EQ(reply->target_ip, kPeerIp);
+  ASSERT_EQ(h.stack.arp().entries().size(), 1u);
+  const auto e = h.stack.arp().entries()[0];
+  EXPECT_EQ(e.ip, kPeerIp);
+  EXPECT_EQ(e.mac, kPeerMac);
+  EXPECT_EQ(e.state, net::ArpState::Reachable);
+  EXPECT_EQ(h.counter("arp.entries_learned"), 1u);
+  EXPECT_EQ(h.counter("arp.tx_replies"), 1u);
+}
+
+TEST(Arp, RequestForAnotherHostIsNotAnsweredNorLearned) {
+  StackHarness h;
+  h.receive(request_from_peer(wire::Ipv4Address{10, 0, 0, 9}));
+  EXPECT_TRUE(h.take_frames().empty());
+  EXPECT_TRUE(h.stack.arp().entries().empty());
+}
+
+TEST(Arp, MergeFlagUpdatesExistingEntryFromAnyPacket) {
+  StackHarness h;
+  h.learn(kPeerIp, kPeerMac);
+  // RFC 826: a known sender updates its entry even when the packet is not for us.
+  const MacAddress moved{{0x02, 0, 0, 0, 0, 0x77}};
+  h.receive(arp_frame({ArpOperation::Request, moved, kPeerIp, MacAddress{}, wire::Ipv4Address{10, 0, 0, 9}},
+                      MacAddress::broadcast()));
+  EXPECT_TRUE(h.take_frames().empty());
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), moved);
+  EXPECT_EQ(h.counter("arp.entries_updated"), 1u);
+}
+
+TEST(Arp, GratuitousArpOnStart) {
+  StackHarness h;
+  h.stack.start(h.now);
+  const auto frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(wire::EthernetView::parse(frames[0])->destination().is_broadcast());
+  const auto p = decode_arp_frame(frames[0]);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->operation, ArpOperation::Request);
+  EXPECT_EQ(p->sender_ip, kStackIp);
+  EXPECT_EQ(p->target_ip, kStackIp);
+  EXPECT_EQ(p->sender_mac, kStackMac);
+}
+
+TEST(Arp, ConflictingSenderAndBadSenderAreDropped) {
+  StackHarness h;
+  h.receive(arp_frame({ArpOperation::Request, kPeerMac, kStackIp, MacAddress{}, kStackIp},
+                      MacAddress::broadcast()));
+  EXPECT_EQ(h.counter("arp.rx_address_conflicts"), 1u);
+  h.receive(arp_frame({ArpOperation::Request, MacAddress::broadcast(), kPeerIp, MacAddress{}, kStackIp},
+                      MacAddress::broadcast()));
+  EXPECT_EQ(h.counter("arp.rx_dropped_bad_sender"), 1u);
+  EXPECT_TRUE(h.take_frames().empty());
+  EXPECT_TRUE(h.stack.arp().entries().empty());
+}
+
+TEST(Arp, MalformedIsCounted) {
+  StackHarness h;
+  Buffer runt(10, 0);
+  h.receive(ethernet_frame(MacAddress::broadcast(), kPeerMac, 0x0806, runt));
+  EXPECT_EQ(h.counter("arp.rx_dropped_malformed"), 1u);
+}
+
+TEST(Arp, EntryGoesStaleThenExpires) {
+  StackConfig c = default_config();
+  c.arp.reachable_time = std::chrono::seconds{30};
+  c.arp.stale_time = std::chrono::seconds{60};
+  StackHarness h(c);
+  h.learn(kPeerIp, kPeerMac);
+  EXPECT_EQ(h.stack.next_deadline(), h.now + std::chrono::seconds{30});
+  h.advance(std::chrono::seconds{29});
+  EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Reachable);
+  h.advance(std::chrono::seconds{1});
+  EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Stale);
+  EXPECT_TRUE(h.stack.arp().lookup(kPeerIp));  // stale entries are still used
+  h.advance(std::chrono::seconds{60});
+  EXPECT_TRUE(h.stack.arp().entries().empty());
+  EXPECT_EQ(h.counter("arp.entries_expired"), 1u);
+  EXPECT_EQ(h.stack.next_deadline(), Instant::max());
+}
+
+TEST(Arp, ResolvesThenSendsQueuedDatagrams) {
+  StackHarness h;
+  FakeTransport udp;
+  h.stack.register_transport(net::IpProtocol::Udp, udp);
+  const auto payload = pattern(32);
+  ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), kPeerIp, net::IpProtocol::Udp, payload, {}));
+  ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), kPeerIp, net::IpProtocol::Udp, payload, {}));
+  auto frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 1u);  // one request, both datagrams wait
+  const auto req = decode_arp_frame(frames[0]);
+  ASSERT_TRUE(req);
+  EXPECT_EQ(req->target_ip, kPeerIp);
+  EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Incomplete);
+  h.receive(arp_frame({ArpOperation::Reply, kPeerMac, kPeerIp, kStackMac, kStackIp}, kStackMac));
+  frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 2u);
+  for (const auto& f : frames) {
+    const auto ip = decode_ipv4_frame(f);
+    ASSERT_TRUE(ip);
+    EXPECT_EQ(ip->eth.destination, kPeerMac);
+    EXPECT_EQ(ip->payload, payload);
+  }
+  EXPECT_TRUE(udp.errors.empty());
+}
+
+TEST(Arp, RetriesThenReportsHostUnreachable) {
+  StackConfig c = default_config();
+  c.arp.retry_interval = std::chrono::seconds{1};
+  c.arp.max_retries = 3;
+  StackHarness h(c);
+  FakeTransport tcp;
+  h.stack.register_transport(net::IpProtocol::Tcp, tcp);
+  const auto segment = pattern(20, 7);
+  ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), kPeerIp, net::IpProtocol::Tcp, segment, {}));
+  EXPECT_EQ(h.take_frames().size(), 1u);
+  EXPECT_EQ(h.stack.next_deadline(), h.now + std::chrono::seconds{1});
+  h.advance(std::chrono::seconds{1});
+  EXPECT_EQ(h.take_frames().size(), 1u);
+  h.advance(std::chrono::seconds{1});
+  EXPECT_EQ(h.take_frames().size(), 1u);
+  EXPECT_TRUE(tcp.errors.empty());
+  h.advance(std::chrono::seconds{1});
+  EXPECT_TRUE(h.take_frames().empty());
+  ASSERT_EQ(tcp.errors.size(), 1u);
+  const auto& e = tcp.errors[0];
+  EXPECT_EQ(e.info.kind, net::IcmpErrorInfo::Kind::HostUnreachable);
+  EXPECT_EQ(e.info.original_dst, kPeerIp);
+  EXPECT_EQ(e.info.original_src, kStackIp);
+  EXPECT_EQ(e.info.protocol, net::IpProtocol::Tcp);
+  EXPECT_EQ(e.transport_header, segment);
+  EXPECT_EQ(to_errno(Errc::HostUnreachable), EHOSTUNREACH);
+  EXPECT_TRUE(h.stack.arp().entries().empty());
+  EXPECT_EQ(h.counter("arp.resolution_failures"), 1u);
+  EXPECT_EQ(h.counter("arp.tx_requests"), 3u);
+}
+
+TEST(Arp, PendingQueueIsBounded) {
+  StackConfig c = default_config();
+  c.arp.queue_per_entry = 2;
+  StackHarness h(c);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), kPeerIp, net::IpProtocol::Udp,
+                                         pattern(8, static_cast<std::uint8_t>(i)), {}));
+  }
+  EXPECT_EQ(h.counter("arp.queue_dropped_overflow"), 3u);
+  h.take_frames();
+  h.receive(arp_frame({ArpOperation::Reply, kPeerMac, kPeerIp, kStackMac, kStackIp}, kStackMac));
+  const auto frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(decode_ipv4_frame(frames[0])->payload, pattern(8, 3));  // the newest are kept
+}
+
+TEST(Arp, TableIsBoundedByEvictingResolvedEntries) {
+  StackConfig c = default_config();
+  c.arp.max_entries = 4;
+  StackHarness h(c);
+  for (std::uint8_t i = 10; i < 20; ++i) {
+    h.learn(wire::Ipv4Address{10, 0, 0, i}, MacAddress{{0x02, 0, 0, 0, 1, i}});
+  }
+  EXPECT_EQ(h.stack.arp().entries().size(), 4u);
+  EXPECT_EQ(h.counter("arp.entries_evicted"), 6u);
+}
+
+}  // namespace
+}  // namespace tapstack::test
