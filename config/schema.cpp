@@ -7,9 +7,9 @@
 //   2. add one line to the section's list in build_sections() below:
 //        ip.integer("ttl", &IpConfig::ttl, {1, 255}, "what it means"),
 //      with boolean(), integer() (integer types and std::chrono durations;
-//      duration keys end in _ms and hold milliseconds), text() (a string
-//      through a parser returning the value or a Refusal), optional_text()
-//      ("none" or a left-out key gives nullopt) or custom();
+//      duration keys end in _ms and hold milliseconds), text<T>() (a string
+//      through a parser returning the T or a Refusal; name T explicitly),
+//      optional_text<T>() ("none" or a left-out key gives nullopt) or custom();
 //   3. if it constrains another key, add a Rule in build_rules();
 //   4. add it, commented, to config/tapstack.toml (a unit test checks that the
 //      shipped file has every key and equals the defaults of config.hpp).
