@@ -1,0 +1,24 @@
+#include "stack/dns/error.hpp"
+
+namespace tapstack::dns {
+
+const char* describe(DnsError e) {
+  switch (e) {
+    case DnsError::Ok: return "ok";
+    case DnsError::InvalidName: return "invalid host name";
+    case DnsError::NoSuchName: return "no such name (NXDOMAIN)";
+    case DnsError::NoAddress: return "name has no IPv4 address";
+    case DnsError::ServerFailure: return "DNS server failure";
+    case DnsError::Refused: return "DNS server refused the query";
+    case DnsError::TimedOut: return "DNS query timed out";
+    case DnsError::Unreachable: return "DNS server unreachable";
+    case DnsError::Malformed: return "malformed DNS response";
+    case DnsError::Truncated: return "truncated answer; DNS over TCP not supported yet";
+    case DnsError::TooManyCnames: return "CNAME chain too long";
+    case DnsError::NoServers: return "no DNS server configured";
+    case DnsError::NetworkError: return "could not send the DNS query";
+  }
+  return "unknown DNS error";
+}
+
+}  // namespace tapstack::dns
