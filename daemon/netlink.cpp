@@ -31,7 +31,7 @@ int address_request(std::uint16_t type, std::uint16_t flags, unsigned if_index,
   if (!nl) return errno;
   if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) return errno;
 
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  std::vector<char> buf(static_cast<std::size_t>(MNL_SOCKET_BUFFER_SIZE));
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
