@@ -1,0 +1,108 @@
+#pragma once
+// RpcServer: the control socket (AF_UNIX SOCK_SEQPACKET at [rpc] socket),
+// its sessions, and the routing of stack events to the socket bridges
+// (docs/rpc.md). One io_context thread, no locks.
+//
+// App wires it in with three calls: construct, set the driver's event handler
+// to forward to on_socket_event, and start(); see docs/rpc.md "Daemon side".
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/generic/seq_packet_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "config/config.hpp"
+#include "daemon/rpc_handles.hpp"
+#include "daemon/socket_bridge.hpp"
+#include "rpc/protocol.hpp"
+#include "stack/events.hpp"
+
+namespace tapstack::daemon {
+
+class RpcSession;
+class StackDriver;
+
+/// Limits that keep one client from exhausting the daemon.
+struct RpcLimits {
+  std::size_t sessions = 256;
+  std::size_t sockets_per_session = 1024;
+  std::size_t sockets_total = 16384;
+  std::size_t pending_per_session = 64;  // deferred pings and resolves
+};
+
+class RpcServer {
+ public:
+  RpcServer(boost::asio::io_context& io, const config::RpcConfig& config, StackHandles stack,
+            StackDriver& driver, RpcLimits limits = {});
+  /// Closes every session and removes the socket file.
+  ~RpcServer();
+  RpcServer(const RpcServer&) = delete;
+  RpcServer& operator=(const RpcServer&) = delete;
+
+  /// Creates the socket file (removing a stale one) with the configured mode
+  /// and group and starts accepting. Throws std::runtime_error when the socket
+  /// cannot be created (a startup failure).
+  void start();
+  /// Stops accepting and ends every session (before the stack goes away).
+  void stop();
+
+  /// Every stack event; routes it to the bridge that owns the socket.
+  void on_socket_event(const SocketEvent& event, Instant now);
+  /// After each batch of stack work: hands out ping replies and DNS results.
+  void on_stack_work(Instant now);
+
+  // ---- for sessions ----
+  StackHandles& stack() { return stack_; }
+  StackDriver& driver() { return driver_; }
+  boost::asio::io_context& io() { return io_; }
+  const RpcLimits& limits() const { return limits_; }
+  std::size_t bridge_count() const { return bridges_.size(); }
+  /// Makes a bridge known for event routing.
+  void add_bridge(const std::shared_ptr<SocketBridge>& bridge);
+  /// Remembers who waits for a ping (ident, seq) or resolve (query id).
+  void expect_ping(std::uint16_t ident, std::uint16_t seq, std::weak_ptr<RpcSession> session,
+                   std::uint32_t request_id, std::uint16_t size);
+  void forget_ping(std::uint16_t ident, std::uint16_t seq);
+  void expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
+                      std::uint32_t request_id);
+  void session_ended(std::uint32_t number);
+  /// Owning pid of a bridge's socket, for `tapstack sockets`.
+  void note_owner(std::uint64_t key, pid_t pid) { owners_[key] = pid; }
+  /// JSON for status/sockets/arp/counters.
+  std::string introspect(rpc::MessageType type) const;
+
+  static std::uint64_t key_of(net::IpProtocol protocol, SocketId id) {
+    return (std::uint64_t{static_cast<std::uint8_t>(protocol)} << 32) | id.value;
+  }
+
+ private:
+  struct Waiter {
+    std::weak_ptr<RpcSession> session;
+    std::uint32_t request_id = 0;
+    std::uint16_t size = 0;
+  };
+
+  void accept_next();
+  void prepare_socket_file();
+
+  boost::asio::io_context& io_;
+  config::RpcConfig config_;
+  StackHandles stack_;
+  StackDriver& driver_;
+  RpcLimits limits_;
+  boost::asio::basic_socket_acceptor<boost::asio::generic::seq_packet_protocol> acceptor_;
+  std::chrono::steady_clock::time_point started_;
+  bool socket_created_ = false;
+  std::uint32_t next_session_ = 1;
+  std::unordered_map<std::uint32_t, std::shared_ptr<RpcSession>> sessions_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<SocketBridge>> bridges_;
+  std::unordered_map<std::uint64_t, pid_t> owners_;
+  std::unordered_map<std::uint32_t, Waiter> pings_;    // ident << 16 | seq
+  std::unordered_map<std::uint32_t, Waiter> resolves_;  // query id
+};
+
+}  // namespace tapstack::daemon

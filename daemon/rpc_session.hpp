@@ -1,0 +1,99 @@
+#pragma once
+// RpcSession: one connected client. Reads one request per packet, answers it
+// (at once, or later for a blocking connect, resolve and ping), and owns the
+// handles of the sockets this client opened: a request can only name those.
+// Anything malformed or out of order ends the session with one log line.
+#include <sys/socket.h>
+
+#include <boost/asio/generic/seq_packet_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/socket_bridge.hpp"
+#include "daemon/unique_fd.hpp"
+#include "rpc/protocol.hpp"
+
+namespace tapstack::daemon {
+
+class RpcServer;
+
+class RpcSession : public std::enable_shared_from_this<RpcSession> {
+ public:
+  using Socket = boost::asio::generic::seq_packet_protocol::socket;
+
+  RpcSession(RpcServer& server, Socket socket, std::uint32_t number, ucred peer);
+  RpcSession(const RpcSession&) = delete;
+  RpcSession& operator=(const RpcSession&) = delete;
+
+  void start();
+  /// Ends the session: closes listeners, aborts unaccepted connections,
+  /// releases connected sockets (their data fds keep flowing until closed).
+  void stop(const std::string& why);
+
+  std::uint32_t number() const { return number_; }
+  const ucred& peer() const { return peer_; }
+  std::size_t socket_count() const { return handles_.size(); }
+
+  /// A deferred ping or resolve finished (called by the server).
+  void complete(const rpc::Reply& reply);
+
+ private:
+  struct Outgoing {
+    std::vector<std::uint8_t> bytes;
+    UniqueFd fd;
+  };
+
+  void wait_for_request();
+  void read_requests();
+  void dispatch(const rpc::Request& request);
+  void send(const rpc::Reply& reply, UniqueFd fd = {});
+  void send_event(const rpc::EventBody& event);
+  void queue(std::vector<std::uint8_t> bytes, UniqueFd fd);
+  void flush();
+
+  void on_hello(const rpc::Request& request);
+  void on_socket(const rpc::Request& request);
+  void on_bind(const rpc::Request& request);
+  void on_listen(const rpc::Request& request);
+  void on_accept(const rpc::Request& request);
+  void on_connect(const rpc::Request& request);
+  void on_shutdown(const rpc::Request& request);
+  void on_close(const rpc::Request& request);
+  void on_name(const rpc::Request& request);
+  void on_setsockopt(const rpc::Request& request);
+  void on_getsockopt(const rpc::Request& request);
+  void on_resolve(const rpc::Request& request);
+  void on_ping(const rpc::Request& request);
+
+  /// The bridge for a handle, or nullptr (then an EBADF reply was sent).
+  SocketBridge* lookup(const rpc::Request& request, rpc::Handle handle);
+  /// Makes the pair and bridge for a new stack socket; returns its handle.
+  rpc::Handle adopt(SocketBridge::Kind kind, SocketId id, UniqueFd& client_end, int& error);
+  void on_bridge_note(rpc::Handle handle, rpc::EventKind kind, Errc error);
+  /// False (and an EMFILE/ENFILE reply sent) when a limit is reached.
+  bool room_for_socket(const rpc::Request& request);
+  void arm_ping_timeout(std::uint32_t request_id, std::uint16_t seq, std::uint32_t timeout_ms);
+
+  RpcServer& server_;
+  Socket socket_;
+  std::uint32_t number_;
+  ucred peer_;
+  bool hello_done_ = false;
+  bool stopped_ = false;
+  bool read_wait_ = false;
+  bool write_wait_ = false;
+  std::vector<std::uint8_t> buffer_;
+  std::deque<Outgoing> outgoing_;
+
+  rpc::Handle next_handle_ = 1;
+  std::unordered_map<rpc::Handle, std::shared_ptr<SocketBridge>> handles_;
+  std::unordered_map<rpc::Handle, std::uint32_t> connecting_;  // blocking connect → request id
+  std::unordered_map<std::uint32_t, std::unique_ptr<boost::asio::steady_timer>> ping_timers_;
+};
+
+}  // namespace tapstack::daemon

@@ -1,0 +1,162 @@
+// RpcSession: the operations that do not create sockets — shutdown, close,
+// names, options, resolve and ping.
+#include <cerrno>
+
+#include "daemon/rpc_server.hpp"
+#include "daemon/rpc_session.hpp"
+#include "daemon/stack_driver.hpp"
+#include "stack/dns/resolver.hpp"
+#include "stack/net/udp_layer.hpp"
+#include "stack/stack.hpp"
+#include "stack/tcp/tcp_layer.hpp"
+
+namespace tapstack::daemon {
+namespace {
+
+rpc::Endpoint endpoint(wire::Ipv4Address address, std::uint16_t port) {
+  return {address.value(), port};
+}
+
+}  // namespace
+
+// TCP: the FIN itself comes from the data fd — libtapstack shuts down its end
+// of the pair, so data already written reaches the stack before the FIN. Here
+// only the state is checked, as Linux does (ENOTCONN before connect).
+void RpcSession::on_shutdown(const rpc::Request& request) {
+  const auto& body = std::get<rpc::ShutdownRequest>(request.body);
+  auto* bridge = lookup(request, body.handle);
+  if (!bridge) return;
+  const bool read = body.how != rpc::ShutdownHow::Write;
+  const bool write = body.how != rpc::ShutdownHow::Read;
+  if (bridge->kind() == SocketBridge::Kind::Udp) {
+    auto r = server_.stack().udp.shutdown(bridge->id(), read, write);
+    return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+  }
+  auto info = server_.stack().tcp.info(bridge->id());
+  const bool connected = info && info->state != tcp::TcpState::Closed &&
+                         info->state != tcp::TcpState::Listen &&
+                         info->state != tcp::TcpState::SynSent;
+  send(rpc::error_reply(request.type, request.id, connected ? 0 : ENOTCONN));
+}
+
+void RpcSession::on_close(const rpc::Request& request) {
+  const auto& body = std::get<rpc::HandleRequest>(request.body);
+  const auto it = handles_.find(body.handle);
+  if (it == handles_.end()) return send(rpc::error_reply(request.type, request.id, EBADF));
+  auto bridge = it->second;
+  handles_.erase(it);
+  connecting_.erase(body.handle);
+  bridge->release(server_.driver().now());
+  send(rpc::error_reply(request.type, request.id, 0));
+}
+
+void RpcSession::on_name(const rpc::Request& request) {
+  const auto& body = std::get<rpc::HandleRequest>(request.body);
+  auto* bridge = lookup(request, body.handle);
+  if (!bridge) return;
+  const bool peer = request.type == rpc::MessageType::GetPeerName;
+  rpc::Endpoint local;
+  rpc::Endpoint remote;
+  if (bridge->kind() == SocketBridge::Kind::Udp) {
+    auto info = server_.stack().udp.info(bridge->id());
+    if (!info) return send(rpc::error_reply(request.type, request.id, to_errno(info.error())));
+    local = endpoint(info->local_address, info->local_port);
+    remote = endpoint(info->remote_address, info->remote_port);
+  } else {
+    auto info = server_.stack().tcp.info(bridge->id());
+    if (!info) return send(rpc::error_reply(request.type, request.id, to_errno(info.error())));
+    local = endpoint(info->local_addr, info->local_port);
+    remote = endpoint(info->remote_addr, info->remote_port);
+  }
+  if (peer && remote.port == 0) return send(rpc::error_reply(request.type, request.id, ENOTCONN));
+  send(rpc::Reply{request.type, request.id, 0, rpc::EndpointReply{peer ? remote : local}});
+}
+
+void RpcSession::on_setsockopt(const rpc::Request& request) {
+  const auto& body = std::get<rpc::SockOptRequest>(request.body);
+  auto* bridge = lookup(request, body.handle);
+  if (!bridge) return;
+  const bool on = body.value != 0;
+  const bool udp = bridge->kind() == SocketBridge::Kind::Udp;
+  Result<void> r;
+  switch (body.option) {
+    case rpc::SockOpt::NoDelay:
+      r = udp ? Result<void>(Errc::NotSupported) : server_.stack().tcp.set_nodelay(bridge->id(), on);
+      break;
+    case rpc::SockOpt::KeepAlive:
+      r = udp ? Result<void>() : server_.stack().tcp.set_keepalive(bridge->id(), on);
+      break;
+    case rpc::SockOpt::Broadcast:
+      r = udp ? server_.stack().udp.set_broadcast(bridge->id(), on) : Result<void>();
+      break;
+    case rpc::SockOpt::Linger:
+      bridge->set_abortive_close(on && body.value2 == 0);
+      break;
+    case rpc::SockOpt::ReuseAddr:  // accepted; the stack's bind rules are Linux's with it set
+    case rpc::SockOpt::RcvBuf:     // accepted; buffer sizes are the stack's settings
+    case rpc::SockOpt::SndBuf:
+      break;
+    case rpc::SockOpt::Error:
+      r = Errc::InvalidArgument;  // get only
+      break;
+  }
+  send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+}
+
+void RpcSession::on_getsockopt(const rpc::Request& request) {
+  const auto& body = std::get<rpc::SockOptRequest>(request.body);
+  auto* bridge = lookup(request, body.handle);
+  if (!bridge) return;
+  rpc::SockOptReply value;
+  if (body.option == rpc::SockOpt::Error) {
+    value.value = to_errno(bridge->take_error());
+  } else if (bridge->kind() != SocketBridge::Kind::Udp &&
+             (body.option == rpc::SockOpt::RcvBuf || body.option == rpc::SockOpt::SndBuf)) {
+    auto info = server_.stack().tcp.info(bridge->id());
+    if (info) {
+      value.value = static_cast<std::int32_t>(body.option == rpc::SockOpt::RcvBuf
+                                                  ? info->rcv_wnd + info->recv_queued
+                                                  : info->send_queued);
+    }
+  } else {
+    return send(rpc::error_reply(request.type, request.id, ENOPROTOOPT));
+  }
+  send(rpc::Reply{request.type, request.id, 0, value});
+}
+
+void RpcSession::on_resolve(const rpc::Request& request) {
+  const auto& body = std::get<rpc::ResolveRequest>(request.body);
+  auto r = server_.stack().resolver.resolve(body.name, server_.driver().now());
+  if (!r) return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+  server_.expect_resolve(r->value, weak_from_this(), request.id);
+}
+
+void RpcSession::on_ping(const rpc::Request& request) {
+  const auto& body = std::get<rpc::PingRequest>(request.body);
+  if (ping_timers_.size() >= server_.limits().pending_per_session) {
+    return send(rpc::error_reply(request.type, request.id, ENOBUFS));
+  }
+  std::vector<std::uint8_t> payload(body.size);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i);
+  const auto ident = static_cast<std::uint16_t>(number_);
+  auto r = server_.stack().stack.icmp().ping(wire::Ipv4Address{body.address}, ident,
+                                             body.sequence, payload, server_.driver().now());
+  if (!r) return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+  server_.expect_ping(ident, *r, weak_from_this(), request.id, body.size);
+  arm_ping_timeout(request.id, *r, body.timeout_ms);
+}
+
+void RpcSession::arm_ping_timeout(std::uint32_t request_id, std::uint16_t seq,
+                                  std::uint32_t timeout_ms) {
+  auto timer = std::make_unique<boost::asio::steady_timer>(server_.io());
+  timer->expires_after(std::chrono::milliseconds(timeout_ms));
+  timer->async_wait([weak = weak_from_this(), request_id, seq](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || !self->ping_timers_.erase(request_id)) return;
+    self->server_.forget_ping(static_cast<std::uint16_t>(self->number_), seq);
+    self->send(rpc::error_reply(rpc::MessageType::Ping, request_id, ETIMEDOUT));
+  });
+  ping_timers_[request_id] = std::move(timer);
+}
+
+}  // namespace tapstack::daemon

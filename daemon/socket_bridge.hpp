@@ -1,0 +1,109 @@
+#pragma once
+// SocketBridge: moves bytes between one stack socket and the daemon's end of
+// the socketpair whose other end the client holds (docs/rpc.md, "Data fd").
+// Back-pressure both ways: it reads from the pair only while the TCP send
+// buffer has room, and pulls from the stack only while the pair accepts, so a
+// slow reader closes the TCP receive window. A listener's pair carries one
+// byte per connection waiting to be accepted.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "daemon/rpc_handles.hpp"
+#include "daemon/unique_fd.hpp"
+#include "rpc/messages.hpp"
+#include "stack/base/errc.hpp"
+#include "stack/base/time.hpp"
+#include "stack/events.hpp"
+
+namespace tapstack::daemon {
+
+class StackDriver;
+
+class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
+ public:
+  enum class Kind : std::uint8_t { TcpStream, TcpListener, Udp };
+  /// Tells the owning session about a connect completing or the socket failing.
+  using Notify = std::function<void(rpc::EventKind kind, Errc error)>;
+  /// Called once when the bridge has nothing left to do and can be dropped.
+  using Finished = std::function<void()>;
+
+  SocketBridge(boost::asio::io_context& io, StackHandles stack, StackDriver& driver, Kind kind,
+               SocketId id, UniqueFd daemon_end);
+  ~SocketBridge();
+  SocketBridge(const SocketBridge&) = delete;
+  SocketBridge& operator=(const SocketBridge&) = delete;
+
+  void set_notify(Notify notify) { notify_ = std::move(notify); }
+  void set_finished(Finished finished) { finished_ = std::move(finished); }
+
+  Kind kind() const { return kind_; }
+  SocketId id() const { return id_; }
+  net::IpProtocol protocol() const;
+
+  /// Starts watching the pair and moves whatever can be moved already.
+  void start(Instant now);
+  /// A stack event for this socket.
+  void on_event(const SocketEvent& event, Instant now);
+  /// The socket now listens: its pair signals pending connections.
+  void become_listener(std::uint32_t backlog, Instant now);
+  /// Listener: the oldest accepted connection not yet handed to the client.
+  std::optional<SocketId> take_pending(Instant now);
+  /// SO_ERROR: the pending error, cleared by reading it.
+  Errc take_error() { return std::exchange(error_, Errc::Ok); }
+  /// SO_LINGER with a zero timeout: release() resets instead of closing.
+  void set_abortive_close(bool abortive) { abortive_close_ = abortive; }
+  /// The client gave the socket up: finish moving what it wrote, then close
+  /// the stack socket (FIN), or reset it when the close is abortive.
+  void release(Instant now);
+  /// Drops everything at once (RST for connections).
+  void abort(Instant now);
+
+ private:
+  void pump(Instant now);
+  void pump_tcp_down(Instant now);
+  void pump_tcp_up(Instant now);
+  void pump_udp_down();
+  void pump_udp_up();
+  void pump_listener(Instant now);
+  void wait_readable();
+  void wait_writable();
+  void on_client_eof(Instant now);
+  void on_stack_error(Errc error);
+  void close_stack(Instant now, bool abortive);
+  void close_pair();
+  void finish();
+
+  boost::asio::io_context& io_;
+  StackHandles stack_;
+  StackDriver& driver_;
+  Kind kind_;
+  SocketId id_;
+  boost::asio::posix::stream_descriptor pair_;
+  Notify notify_;
+  Finished finished_;
+
+  std::vector<std::uint8_t> scratch_;
+  std::vector<std::uint8_t> down_;  // read from the stack, not yet written to the pair
+  std::size_t down_offset_ = 0;
+  bool read_wait_ = false;
+  bool write_wait_ = false;
+  bool down_done_ = false;  // peer's FIN passed on (or the pair is gone)
+  bool up_done_ = false;    // client's EOF passed on
+  bool released_ = false;
+  bool abortive_close_ = false;
+  bool stack_open_ = true;
+  bool finished_called_ = false;
+  Errc error_ = Errc::Ok;
+
+  std::uint32_t backlog_ = 0;
+  std::deque<SocketId> pending_;  // listener: accepted, not yet handed out
+};
+
+}  // namespace tapstack::daemon
