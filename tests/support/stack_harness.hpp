@@ -99,7 +99,7 @@ struct Ipv4Spec {
   bool df = false;
   bool mf = false;
   std::uint16_t offset = 0;  // bytes
-  Buffer options;            // a multiple of 4 bytes
+  Buffer options{};          // a multiple of 4 bytes
 };
 
 inline Buffer ipv4_packet(const Ipv4Spec& s, Bytes payload) {
