@@ -59,10 +59,11 @@ make_namespace() {
 # start_daemon [tapstackd args…] — starts tapstackd in the namespace on the
 # shipped config (with a private RPC socket) and waits until it says ready.
 start_daemon() {
-  in_ns "$TAPSTACKD" --config "$E2E_CONFIG" --set "rpc.socket=\"$E2E_DIR/tapstackd.sock\"" \
+  # Not through in_ns: $! must be tapstackd itself (ip netns exec execs it).
+  ip netns exec "$E2E_NS" "$TAPSTACKD" --config "$E2E_CONFIG" --set "rpc.socket=\"$E2E_DIR/tapstackd.sock\"" \
     "$@" >"$E2E_DIR/daemon.log" 2>&1 &
   E2E_DAEMON_PID=$!
-  wait_for 10 "grep -q 'ready' '$E2E_DIR/daemon.log' || ! kill -0 $E2E_DAEMON_PID 2>/dev/null" ||
+  wait_for 10 "grep -qs 'ready' '$E2E_DIR/daemon.log' || ! kill -0 $E2E_DAEMON_PID 2>/dev/null" ||
     fail "tapstackd did not become ready within 10 s"
   kill -0 "$E2E_DAEMON_PID" 2>/dev/null || fail "tapstackd exited at start"
 }
