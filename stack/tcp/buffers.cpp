@@ -1,0 +1,100 @@
+#include "stack/tcp/buffers.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tapstack::tcp {
+
+std::size_t ByteRing::write(Bytes bytes) {
+  const std::size_t n = std::min(bytes.size(), free());
+  const std::size_t cap = data_.size();
+  std::size_t tail = (head_ + size_) % (cap == 0 ? 1 : cap);
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t chunk = std::min(n - done, cap - tail);
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(done), chunk,
+                data_.begin() + static_cast<std::ptrdiff_t>(tail));
+    done += chunk;
+    tail = (tail + chunk) % cap;
+  }
+  size_ += n;
+  return n;
+}
+
+std::size_t ByteRing::peek(std::size_t offset, MutableBytes out) const {
+  if (offset >= size_) return 0;
+  const std::size_t n = std::min(out.size(), size_ - offset);
+  const std::size_t cap = data_.size();
+  std::size_t at = (head_ + offset) % cap;
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t chunk = std::min(n - done, cap - at);
+    std::copy_n(data_.begin() + static_cast<std::ptrdiff_t>(at), chunk,
+                out.begin() + static_cast<std::ptrdiff_t>(done));
+    done += chunk;
+    at = (at + chunk) % cap;
+  }
+  return n;
+}
+
+void ByteRing::consume(std::size_t n) {
+  assert(n <= size_);
+  size_ -= n;
+  head_ = size_ == 0 ? 0 : (head_ + n) % data_.size();
+}
+
+void ByteRing::resize(std::size_t capacity) {
+  assert(capacity >= size_);
+  std::vector<std::uint8_t> fresh(capacity);
+  peek(0, fresh);
+  data_ = std::move(fresh);
+  head_ = 0;
+}
+
+std::size_t ReceiveStore::add(std::size_t offset, Bytes data) {
+  dropped_ = false;
+  if (data.empty()) return 0;
+  if (offset > 0) {
+    const std::uint64_t key = delivered_ + offset;
+    auto it = ooo_.find(key);
+    if (it != ooo_.end()) {
+      if (it->second.size() < data.size()) it->second.assign(data.begin(), data.end());
+      return 0;
+    }
+    if (ooo_.size() >= max_segments_) {
+      dropped_ = true;
+      return 0;
+    }
+    ooo_.emplace(key, std::vector<std::uint8_t>(data.begin(), data.end()));
+    return 0;
+  }
+  const std::size_t before = ring_.size();
+  delivered_ += ring_.write(data);
+  pull_contiguous();
+  return ring_.size() - before;
+}
+
+void ReceiveStore::pull_contiguous() {
+  while (!ooo_.empty()) {
+    auto it = ooo_.begin();
+    if (it->first > delivered_) break;
+    const std::uint64_t skip = delivered_ - it->first;
+    if (skip < it->second.size()) {
+      const Bytes rest = Bytes(it->second).subspan(static_cast<std::size_t>(skip));
+      delivered_ += ring_.write(rest);
+    }
+    ooo_.erase(it);
+  }
+}
+
+std::size_t ReceiveStore::out_of_order_end() const {
+  std::uint64_t end = delivered_;
+  for (const auto& [key, bytes] : ooo_) end = std::max<std::uint64_t>(end, key + bytes.size());
+  return static_cast<std::size_t>(end - delivered_);
+}
+
+std::size_t ReceiveStore::read(MutableBytes out) {
+  const std::size_t n = ring_.peek(0, out);
+  ring_.consume(n);
+  return n;
+}
+
+}  // namespace tapstack::tcp

@@ -1,0 +1,40 @@
+#pragma once
+// Initial sequence numbers (RFC 6528 §3): ISN = M + F(4-tuple, secret), where
+// M is a clock ticking every 4 µs and F is SipHash-2-4 keyed with a secret
+// drawn from the Rng at construction. SYN cookies reuse the same hash.
+#include <cstdint>
+
+#include "stack/base/rng.hpp"
+#include "stack/base/time.hpp"
+#include "stack/wire/address.hpp"
+
+namespace tapstack::tcp {
+
+/// SipHash-2-4 (Aumasson & Bernstein) of `words` under the 128-bit key k0:k1.
+std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const std::uint64_t* words,
+                        std::size_t count);
+
+/// A connection's addresses and ports, local side first.
+struct FourTuple {
+  wire::Ipv4Address local_addr;
+  std::uint16_t local_port = 0;
+  wire::Ipv4Address remote_addr;
+  std::uint16_t remote_port = 0;
+  friend auto operator<=>(const FourTuple&, const FourTuple&) = default;
+};
+
+class IsnGenerator {
+ public:
+  explicit IsnGenerator(Rng& rng) : k0_(rng.next_u64()), k1_(rng.next_u64()) {}
+
+  /// RFC 6528: keyed hash of the 4-tuple plus a 4 µs clock.
+  std::uint32_t isn(const FourTuple& t, Instant now) const;
+  /// A keyed 32-bit hash of the 4-tuple and an extra word (SYN cookies).
+  std::uint32_t hash(const FourTuple& t, std::uint64_t extra) const;
+
+ private:
+  std::uint64_t k0_;
+  std::uint64_t k1_;
+};
+
+}  // namespace tapstack::tcp

@@ -1,0 +1,217 @@
+#pragma once
+// The transmission control block: one connection's state machine (RFC 9293
+// §3.3.2), its send and receive sequence variables (§3.3.1), timers, RTT
+// estimator, congestion controller and buffers. The TcpLayer owns TCBs and
+// demultiplexes segments to them; a TCB sends through its TcbEnv.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "stack/base/time.hpp"
+#include "stack/events.hpp"
+#include "stack/net/transport.hpp"
+#include "stack/tcp/buffers.hpp"
+#include "stack/tcp/congestion.hpp"
+#include "stack/tcp/isn.hpp"
+#include "stack/tcp/rtt_estimator.hpp"
+#include "stack/tcp/segment.hpp"
+#include "stack/tcp/seq_num.hpp"
+#include "stack/tcp/tcp_types.hpp"
+#include "stack/trace.hpp"
+
+namespace tapstack::tcp {
+
+/// RFC 5961 §10 / Linux tcp_challenge_ack_limit: a global budget of challenge
+/// ACKs per second, so they cannot be used to flood or to probe.
+class ChallengeAckLimiter {
+ public:
+  explicit ChallengeAckLimiter(std::uint32_t per_second) : limit_(per_second) {}
+  bool allow(Instant now);
+
+ private:
+  std::uint32_t limit_;
+  std::uint32_t used_ = 0;
+  Instant window_start_{};
+};
+
+/// What a TCB needs from its layer.
+struct TcbEnv {
+  net::Ipv4Output& ip;
+  EventQueue& events;
+  TraceSink* trace;
+  const TcpSettings& settings;
+  TcpCounters& counters;
+  ChallengeAckLimiter& challenge_acks;
+};
+
+/// RFC 9293 §3.3.1 send sequence variables (plus what Linux calls snd_max).
+struct SendState {
+  SeqNum iss, una, nxt;
+  SeqNum max;             // highest sequence number sent + 1 (nxt rewinds on RTO)
+  std::uint32_t wnd = 0;  // peer's window, already scaled
+  std::uint32_t max_wnd = 0;  // largest window the peer offered (RFC 1122 §4.2.3.4)
+  SeqNum wl1, wl2;
+  std::uint8_t wnd_shift = 0;  // peer's shift, applied to windows it sends
+  std::uint32_t mss = 536;     // effective send MSS (RFC 9293 §3.7.1 default 536)
+  SeqNum recover;              // RFC 6582 recovery point
+};
+
+/// RFC 9293 §3.3.1 receive sequence variables.
+struct ReceiveState {
+  SeqNum irs, nxt;
+  SeqNum adv_edge;             // right edge of the last window advertised (never shrinks)
+  std::uint8_t wnd_shift = 0;  // our shift, applied to windows we send
+  std::uint32_t mss = 536;     // the MSS we advertised
+};
+
+/// Timer deadlines as values (smoltcp style); poll() fires the due ones.
+struct TcbTimers {
+  std::optional<Instant> retransmit, delayed_ack, persist, keepalive, time_wait;
+};
+
+/// Outcome of one step of the RFC 9293 §3.10.7.4 segment-arrival pipeline.
+enum class Step : std::uint8_t { Continue, Drop, DropAndAck, Reset, Closed };
+
+class Tcb {
+ public:
+  Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple);
+
+  // --- opening ---
+  /// CLOSED → SYN-SENT: sends SYN (RFC 9293 §3.10.1).
+  void open_active(SeqNum iss, Instant now);
+  /// LISTEN → SYN-RECEIVED for a fresh TCB: sends SYN-ACK (§3.10.7.2).
+  void open_passive(const Segment& syn, SeqNum iss, Instant now);
+  /// A connection rebuilt from a valid SYN-cookie ACK (RFC 4987 §3.6):
+  /// straight to ESTABLISHED without window scaling.
+  void open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_mss, Instant now);
+
+  // --- input ---
+  void on_segment(const Segment& seg, Instant now);
+  void on_icmp_error(const net::IcmpErrorInfo& err, SeqNum quoted_seq, Instant now);
+
+  // --- user calls ---
+  std::size_t send(Bytes data, Instant now);
+  std::size_t recv(MutableBytes out, Instant now);
+  /// Queues a FIN after the data (§3.10.4). False if not valid in this state.
+  bool shutdown_send(Instant now);
+  /// Sends RST when synchronized and goes to CLOSED (§3.10.5).
+  void abort(Instant now);
+
+  // --- timers ---
+  void on_timers(Instant now);
+  Instant next_deadline() const;
+
+  // --- queries ---
+  TcpState state() const { return state_; }
+  SocketId id() const { return id_; }
+  const FourTuple& tuple() const { return tuple_; }
+  Errc error() const { return error_; }
+  bool eof() const { return fin_received_; }
+  bool send_shut() const { return fin_queued_; }
+  std::size_t send_space() const;
+  std::size_t recv_available() const { return recv_.readable(); }
+  TcpSocketInfo info() const;
+
+  // --- per-socket options ---
+  void set_nodelay(bool on) { nodelay_ = on; }
+  void set_keepalive(bool on, Instant now);
+  /// Sets buffer sizes; only before the handshake (window scale is fixed then).
+  bool set_buffers(std::size_t send_bytes, std::size_t recv_bytes);
+  /// Whether events go to the user (false for unaccepted passive connections
+  /// and for TCBs detached by close()).
+  void set_announce(bool on) { announce_ = on; }
+  bool announced() const { return announce_; }
+
+  /// Test access: the raw variables, for constructing states directly.
+  SendState& snd() { return snd_; }
+  ReceiveState& rcv() { return rcv_; }
+  const TcbTimers& timers() const { return timers_; }
+  const CongestionControl& congestion() const { return *cc_; }
+  const RttEstimator& rtt() const { return rtt_; }
+
+ private:
+  // tcb_input.cpp
+  void on_segment_syn_sent(const Segment& seg, Instant now);
+  Step check_sequence(const Segment& seg, Instant now);
+  Step check_rst(const Segment& seg, Instant now);
+  Step check_syn(const Segment& seg, Instant now);
+  Step check_ack(const Segment& seg, Instant now);
+  Step process_ack(const Segment& seg, Instant now);
+  void update_window(const Segment& seg);
+  void on_dup_ack(Instant now);
+  Step process_text(const Segment& seg, Instant now);
+  Step check_fin(const Segment& seg, Instant now);
+  void on_fin(Instant now);
+  void take_syn_options(const Segment& syn);
+  bool acceptable(const Segment& seg) const;
+  void challenge_ack(Instant now, const char* why);
+
+  // tcb_output.cpp
+  void output(Instant now);
+  bool send_next_data(Instant now);
+  void send_syn(Instant now);
+  void send_ack(Instant now);
+  void send_rst(SeqNum seq, std::optional<SeqNum> ack);
+  void send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why);
+  void retransmit_head(Instant now, const char* why);
+  void transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::TcpOptions& options,
+                Instant now);
+  std::uint16_t window_to_advertise(bool syn);
+  std::uint32_t receive_window() const;
+  bool window_update_due() const;
+  void arm_timers(Instant now);
+  std::uint32_t flight() const { return snd_.nxt.since(snd_.una); }
+  std::uint32_t unsent() const;
+  std::uint16_t local_mss() const;
+
+  // tcb_timers.cpp
+  void on_retransmit_timeout(Instant now);
+  void on_persist_timeout(Instant now);
+  void on_keepalive_timeout(Instant now);
+  void enter_time_wait(Instant now);
+  void set_state(TcpState s, const char* why, Instant now);
+  void close_with(Errc error, const char* why, Instant now);
+  void trace(TraceKind kind, Instant now, std::int64_t a, std::int64_t b = 0, std::int64_t c = 0,
+             std::int64_t d = 0, std::int64_t e = 0, const char* why = "") const;
+  void notify(SocketEventKind kind, Errc error = Errc::Ok);
+
+  TcbEnv& env_;
+  SocketId id_;
+  FourTuple tuple_;
+  TcpState state_ = TcpState::Closed;
+  SendState snd_;
+  ReceiveState rcv_;
+  TcbTimers timers_;
+  RttEstimator rtt_;
+  std::unique_ptr<CongestionControl> cc_;
+  ByteRing send_buf_;  // byte 0 is SND.UNA once the SYN is acknowledged
+  ReceiveStore recv_;
+  Errc error_ = Errc::Ok;
+
+  bool fin_queued_ = false;     // user asked for FIN
+  std::optional<SeqNum> fin_seq_;  // where our FIN sits, once sent
+  bool passive_ = false;        // opened from a listener
+  bool nagle_held_ = false;     // for NagleHold/NagleRelease traces
+  std::vector<std::uint8_t> scratch_;  // payload staging for transmit
+  bool fin_received_ = false;
+  std::optional<SeqNum> ooo_fin_;  // FIN seen beyond a hole
+  bool ack_now_ = false;        // send an ACK at the end of this processing round
+  std::uint32_t unacked_bytes_ = 0;  // received since our last ACK (delayed ACK)
+  std::uint32_t dup_acks_ = 0;
+  std::uint32_t retries_ = 0;
+  std::uint32_t persist_backoff_ = 0;
+  std::uint32_t keepalive_probes_ = 0;
+  std::optional<std::pair<SeqNum, Instant>> rtt_timing_;  // Karn: one timed segment
+  bool nodelay_ = false;
+  bool keepalive_ = false;
+  bool announce_ = true;
+  bool want_writable_ = false;
+  bool peer_ws_ok_ = false;  // both sides sent window scale
+  std::uint64_t retransmits_ = 0;
+  std::uint64_t bytes_sent_ = 0;
+  std::uint64_t bytes_received_ = 0;
+  Instant last_received_{};
+};
+
+}  // namespace tapstack::tcp

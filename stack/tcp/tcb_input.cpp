@@ -1,0 +1,380 @@
+// Segment arrival (RFC 9293 §3.10.7.3 for SYN-SENT and §3.10.7.4 for the
+// synchronized states), as a pipeline of small steps that each return a Step.
+#include <algorithm>
+
+#include "stack/tcp/tcb.hpp"
+
+namespace tapstack::tcp {
+
+using namespace wire::tcp_flags;
+
+void Tcb::on_segment(const Segment& seg, Instant now) {
+  last_received_ = now;
+  if (keepalive_ && is_synchronized(state_)) {
+    keepalive_probes_ = 0;
+    timers_.keepalive = now + env_.settings.keepalive_idle;
+  }
+  trace(TraceKind::SegmentIn, now, seg.header.seq, seg.header.ack, seg.header.flags,
+        static_cast<std::int64_t>(seg.payload.size()), seg.header.window);
+  if (state_ == TcpState::SynSent) {
+    on_segment_syn_sent(seg, now);
+  } else if (state_ == TcpState::SynReceived && seg.syn() && !seg.has_ack() &&
+             seg.seq() == rcv_.irs) {
+    // A retransmitted SYN: our SYN-ACK was lost; repeat it (Linux tcp_check_req).
+    send_syn(now);
+    return;
+  } else if (state_ != TcpState::Closed) {
+    Step step = check_sequence(seg, now);
+    if (step == Step::Continue) step = check_rst(seg, now);
+    if (step == Step::Continue) step = check_syn(seg, now);
+    if (step == Step::Continue) step = check_ack(seg, now);
+    if (step == Step::Continue) step = process_text(seg, now);
+    if (step == Step::Continue) step = check_fin(seg, now);
+    if (step == Step::Closed) return;
+    if (step == Step::DropAndAck) ack_now_ = true;
+    if (step == Step::Reset) {
+      // §3.10.7.4 step 5, SYN-RECEIVED with an unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>.
+      send_rst(seg.ack(), std::nullopt);
+      return;
+    }
+  }
+  if (state_ != TcpState::Closed) output(now);
+}
+
+void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
+  // §3.10.7.3 first: an ACK that does not acknowledge our SYN is answered with RST.
+  if (seg.has_ack() && (seq_le(seg.ack(), snd_.iss) || seq_gt(seg.ack(), snd_.max))) {
+    if (!seg.rst()) send_rst(seg.ack(), std::nullopt);
+    ++env_.counters.rx_dropped_bad_ack;
+    return;
+  }
+  if (seg.rst()) {
+    // Second: RST is acceptable only with an acceptable ACK (RFC 5961 §3.2 keeps this).
+    if (seg.has_ack()) close_with(Errc::ConnectionRefused, "rst in syn-sent", now);
+    return;
+  }
+  if (!seg.syn()) return;  // fifth: neither SYN nor RST, drop
+  rcv_.irs = seg.seq();
+  rcv_.nxt = seg.seq() + 1;
+  rcv_.adv_edge = rcv_.nxt;
+  take_syn_options(seg);
+  snd_.wnd = seg.header.window;  // windows in SYN segments are never scaled (RFC 7323 §2.2)
+  snd_.max_wnd = snd_.wnd;
+  snd_.wl1 = seg.seq();
+  snd_.wl2 = seg.ack();
+  if (!seg.has_ack()) {
+    // Simultaneous open (§3.10.7.3 fourth, "Otherwise, enter SYN-RECEIVED").
+    set_state(TcpState::SynReceived, "simultaneous open", now);
+    send_syn(now);
+    return;
+  }
+  snd_.una = seg.ack();
+  if (rtt_timing_ && seq_ge(seg.ack(), rtt_timing_->first)) {
+    rtt_.sample(now - rtt_timing_->second);
+    trace(TraceKind::RttSample, now, (now - rtt_timing_->second).count(), rtt_.srtt().count(),
+          rtt_.rttvar().count(), rtt_.rto().count(), 0, "syn-ack");
+  }
+  rtt_timing_.reset();
+  retries_ = 0;
+  timers_.retransmit.reset();
+  set_state(fin_queued_ ? TcpState::FinWait1 : TcpState::Established, "syn-ack received", now);
+  if (keepalive_) timers_.keepalive = now + env_.settings.keepalive_idle;
+  notify(SocketEventKind::Connected);
+  ack_now_ = true;  // "form an ACK segment and send it"
+  output(now);
+}
+
+bool Tcb::acceptable(const Segment& seg) const {
+  // §3.10.7.4 first check, the four cases of the acceptability table.
+  const std::uint32_t wnd = receive_window();
+  const std::uint32_t len = seg.seq_len();
+  if (wnd == 0) {
+    // RFC: only len 0 at RCV.NXT. Linux (tcp_sequence) also takes a segment
+    // starting at RCV.NXT, so a FIN can arrive while the window is closed;
+    // its data is then trimmed to the (empty) window in process_text.
+    return seg.seq() == rcv_.nxt;
+  }
+  if (len == 0) return in_window(seg.seq(), rcv_.nxt, wnd);
+  return in_window(seg.seq(), rcv_.nxt, wnd) || in_window(seg.seq() + (len - 1), rcv_.nxt, wnd);
+}
+
+Step Tcb::check_sequence(const Segment& seg, Instant now) {
+  if (acceptable(seg)) return Step::Continue;
+  ++env_.counters.rx_dropped_unacceptable;
+  trace(TraceKind::Drop, now, seg.header.seq, seg.header.ack, seg.header.flags,
+        static_cast<std::int64_t>(seg.payload.size()), 0, "unacceptable sequence");
+  if (state_ == TcpState::TimeWait && seg.fin() && !seg.rst()) {
+    // §3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN restarts the 2 MSL timeout.
+    timers_.time_wait = now + 2 * env_.settings.msl;
+  }
+  return seg.rst() ? Step::Drop : Step::DropAndAck;
+}
+
+Step Tcb::check_rst(const Segment& seg, Instant now) {
+  if (!seg.rst()) return Step::Continue;
+  ++env_.counters.rx_resets;
+  if (seg.seq() != rcv_.nxt) {
+    // RFC 5961 §3.2: in the window but not exactly at RCV.NXT → challenge ACK.
+    ++env_.counters.rx_rst_challenged;
+    challenge_ack(now, "rfc5961 rst not at rcv.nxt");
+    return Step::Drop;
+  }
+  switch (state_) {
+    case TcpState::SynReceived:
+      // Passive open: the TCB is deleted (the layer frees it); active: refused.
+      close_with(passive_ ? Errc::ConnectionReset : Errc::ConnectionRefused, "rst in syn-received",
+                 now);
+      break;
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+      ++env_.counters.established_resets;
+      close_with(Errc::ConnectionReset, "rst received", now);
+      break;
+    default:
+      // CLOSING, LAST-ACK, TIME-WAIT: just delete the TCB. Linux does the same
+      // in TIME-WAIT (tcp_rfc1337 = 0), so we do not apply RFC 1337 either.
+      close_with(Errc::Ok, "rst received while closing", now);
+      break;
+  }
+  return Step::Closed;
+}
+
+Step Tcb::check_syn(const Segment& seg, Instant now) {
+  if (!seg.syn()) return Step::Continue;
+  // RFC 5961 §4 (adopted by RFC 9293 §3.10.7.4 fourth): any SYN in a
+  // synchronized state draws a challenge ACK, never a reset.
+  ++env_.counters.rx_syn_challenged;
+  challenge_ack(now, "rfc5961 syn in synchronized state");
+  return Step::Drop;
+}
+
+void Tcb::challenge_ack(Instant now, const char* why) {
+  if (!env_.challenge_acks.allow(now)) {
+    ++env_.counters.challenge_acks_rate_limited;
+    return;
+  }
+  ++env_.counters.tx_challenge_acks;
+  trace(TraceKind::Drop, now, 0, 0, 0, 0, 0, why);
+  send_ack(now);
+}
+
+Step Tcb::check_ack(const Segment& seg, Instant now) {
+  if (!seg.has_ack()) {
+    ++env_.counters.rx_dropped_bad_ack;
+    return Step::Drop;  // §3.10.7.4 fifth: "if the ACK bit is off, drop the segment"
+  }
+  if (state_ == TcpState::SynReceived) {
+    if (!(seq_lt(snd_.una, seg.ack()) && seq_le(seg.ack(), snd_.max))) {
+      ++env_.counters.rx_dropped_bad_ack;
+      return Step::Reset;
+    }
+    set_state(fin_queued_ ? TcpState::FinWait1 : TcpState::Established, "handshake ack", now);
+    if (keepalive_) timers_.keepalive = now + env_.settings.keepalive_idle;
+    if (!passive_) notify(SocketEventKind::Connected);
+  }
+  return process_ack(seg, now);
+}
+
+Step Tcb::process_ack(const Segment& seg, Instant now) {
+  const SeqNum ack = seg.ack();
+  if (seq_gt(ack, snd_.max)) {
+    // Acknowledges something not yet sent: ACK and drop (§3.10.7.4 fifth).
+    ++env_.counters.rx_dropped_bad_ack;
+    return Step::DropAndAck;
+  }
+  if (seq_lt(ack, snd_.una - snd_.max_wnd)) {
+    // RFC 5961 §5.2: older than SND.UNA - MAX.SND.WND is discarded with an ACK.
+    ++env_.counters.rx_dropped_bad_ack;
+    return Step::DropAndAck;
+  }
+  if (seq_gt(ack, snd_.una)) {
+    const std::uint32_t acked = ack.since(snd_.una);
+    const bool syn_acked = snd_.una == snd_.iss;
+    const bool fin_acked = fin_seq_ && seq_gt(ack, *fin_seq_) && seq_le(snd_.una, *fin_seq_);
+    const std::uint32_t data = acked - (syn_acked ? 1u : 0u) - (fin_acked ? 1u : 0u);
+    send_buf_.consume(std::min<std::size_t>(data, send_buf_.size()));
+    snd_.una = ack;
+    if (seq_lt(snd_.nxt, ack)) snd_.nxt = ack;
+    if (rtt_timing_ && seq_ge(ack, rtt_timing_->first)) {
+      const Duration r = now - rtt_timing_->second;
+      rtt_.sample(r);
+      trace(TraceKind::RttSample, now, r.count(), rtt_.srtt().count(), rtt_.rttvar().count(),
+            rtt_.rto().count(), 0, "ack");
+      rtt_timing_.reset();
+    }
+    retries_ = 0;
+    dup_acks_ = 0;
+    rtt_.reset_backoff();
+    const bool recovering = cc_->in_recovery();
+    const bool full = seq_ge(ack, snd_.recover);
+    cc_->on_ack(acked, flight(), full);
+    if (recovering) {
+      trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0,
+            full ? "recovery done" : "partial ack");
+      if (!full) retransmit_head(now, "newreno partial ack");  // RFC 6582 §3.2 step 5
+    }
+    // RFC 6298 §5.2/§5.3: stop the timer when all is acked, else restart it.
+    if (snd_.una == snd_.max) {
+      timers_.retransmit.reset();
+    } else {
+      timers_.retransmit = now + rtt_.rto();
+    }
+    if (want_writable_ && data > 0) {
+      want_writable_ = false;
+      notify(SocketEventKind::Writable);
+    }
+    if (fin_acked) {
+      if (state_ == TcpState::FinWait1) {
+        set_state(TcpState::FinWait2, "fin acked", now);
+      } else if (state_ == TcpState::Closing) {
+        enter_time_wait(now);
+      } else if (state_ == TcpState::LastAck) {
+        close_with(Errc::Ok, "fin acked in last-ack", now);
+        return Step::Closed;
+      }
+    }
+  } else if (ack == snd_.una && seg.payload.empty() && !seg.syn() && !seg.fin() &&
+             snd_.max != snd_.una &&
+             (std::uint32_t{seg.header.window} << snd_.wnd_shift) == snd_.wnd) {
+    on_dup_ack(now);  // RFC 5681 §2 definition of a duplicate ACK
+  }
+  update_window(seg);
+  return Step::Continue;
+}
+
+void Tcb::update_window(const Segment& seg) {
+  // §3.10.7.4 fifth: update only from a segment newer than the last update.
+  if (!(seq_lt(snd_.wl1, seg.seq()) || (snd_.wl1 == seg.seq() && seq_le(snd_.wl2, seg.ack())))) {
+    return;
+  }
+  snd_.wnd = std::uint32_t{seg.header.window} << snd_.wnd_shift;
+  snd_.max_wnd = std::max(snd_.max_wnd, snd_.wnd);
+  snd_.wl1 = seg.seq();
+  snd_.wl2 = seg.ack();
+  if (snd_.wnd > 0) {
+    persist_backoff_ = 0;
+    timers_.persist.reset();
+  }
+}
+
+void Tcb::on_dup_ack(Instant now) {
+  ++dup_acks_;
+  if (cc_->in_recovery()) {
+    cc_->on_dup_ack();  // RFC 6582 §3.2 step 3: inflate, output() may send new data
+    return;
+  }
+  // RFC 6582 §3.2 step 1: only when the ACK covers more than `recover`, so
+  // duplicates from before a timeout do not trigger a second reduction.
+  if (dup_acks_ != 3 || !seq_gt(snd_.una, snd_.recover)) return;
+  snd_.recover = snd_.max;
+  cc_->on_enter_recovery(snd_.max.since(snd_.una));
+  trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0, "3 dup acks");
+  ++env_.counters.fast_retransmits;
+  retransmit_head(now, "fast retransmit");
+  timers_.retransmit = now + rtt_.rto();
+}
+
+Step Tcb::process_text(const Segment& seg, Instant now) {
+  if (seg.payload.empty()) return Step::Continue;
+  if (!may_recv(state_)) return Step::Continue;  // §3.10.7.4 seventh: ignore after a FIN
+  Bytes data = seg.payload;
+  SeqNum seq = seg.seq();
+  if (seq_lt(seq, rcv_.nxt)) {
+    const std::uint32_t old = rcv_.nxt.since(seq);
+    if (old >= data.size()) {
+      env_.counters.rx_duplicate_bytes += data.size();
+      ack_now_ = true;
+      return Step::Continue;
+    }
+    env_.counters.rx_duplicate_bytes += old;
+    data = data.subspan(old);
+    seq = rcv_.nxt;
+  }
+  const std::size_t offset = seq.since(rcv_.nxt);
+  const std::size_t space = recv_.free();
+  const bool fits = offset + data.size() <= space;
+  if (offset >= space) {
+    ack_now_ = true;  // entirely beyond the space we have
+    return Step::Continue;
+  }
+  if (!fits) data = data.first(space - offset);
+  const bool had_gap = recv_.has_out_of_order();
+  const std::size_t advanced = recv_.add(offset, data);
+  if (recv_.last_add_dropped()) ++env_.counters.rx_ooo_dropped;
+  if (offset > 0) {
+    // RFC 5681 §4.2: an out-of-order segment is acknowledged at once (dup ACK).
+    ++env_.counters.rx_out_of_order;
+    if (seg.fin() && fits && !recv_.last_add_dropped()) ooo_fin_ = seq + static_cast<std::uint32_t>(data.size());
+    ack_now_ = true;
+    return Step::Continue;
+  }
+  rcv_.nxt += static_cast<std::uint32_t>(advanced);
+  bytes_received_ += advanced;
+  notify(SocketEventKind::Readable);
+  if (had_gap) ack_now_ = true;  // RFC 5681 §4.2: ACK at once when a gap is (partly) filled
+  unacked_bytes_ += static_cast<std::uint32_t>(advanced);
+  // RFC 5681 §4.2 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment.
+  if (!env_.settings.delayed_ack || unacked_bytes_ >= 2 * std::min(snd_.mss, rcv_.mss)) {
+    ack_now_ = true;
+  } else if (!timers_.delayed_ack) {
+    timers_.delayed_ack = now + env_.settings.delayed_ack_timeout;
+    trace(TraceKind::DelayedAck, now, rcv_.nxt.raw(), 0, 0, 0, 0, "armed");
+  }
+  if (ooo_fin_ && *ooo_fin_ == rcv_.nxt) {
+    ooo_fin_.reset();
+    on_fin(now);
+  }
+  return Step::Continue;
+}
+
+Step Tcb::check_fin(const Segment& seg, Instant now) {
+  if (!seg.fin() || fin_received_) return Step::Continue;
+  // The FIN counts only once everything before it has arrived.
+  if (seg.seq() + static_cast<std::uint32_t>(seg.payload.size()) != rcv_.nxt) return Step::Continue;
+  on_fin(now);
+  return state_ == TcpState::Closed ? Step::Closed : Step::Continue;
+}
+
+void Tcb::on_fin(Instant now) {
+  // §3.10.7.4 eighth.
+  fin_received_ = true;
+  rcv_.nxt += 1;
+  rcv_.adv_edge = seq_max(rcv_.adv_edge, rcv_.nxt);
+  ack_now_ = true;
+  notify(SocketEventKind::Readable);
+  switch (state_) {
+    case TcpState::SynReceived:
+    case TcpState::Established:
+      set_state(TcpState::CloseWait, "fin received", now);
+      break;
+    case TcpState::FinWait1:
+      if (fin_seq_ && seq_gt(snd_.una, *fin_seq_)) {
+        enter_time_wait(now);
+      } else {
+        set_state(TcpState::Closing, "simultaneous close", now);
+      }
+      break;
+    case TcpState::FinWait2:
+      enter_time_wait(now);
+      break;
+    default:
+      break;
+  }
+}
+
+void Tcb::take_syn_options(const Segment& syn) {
+  const wire::TcpOptions& o = syn.header.options;
+  // RFC 9293 §3.7.1: without the option the peer's MSS is 536.
+  const std::uint32_t peer_mss = o.mss.value_or(536);
+  snd_.mss = std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, local_mss()), 64);
+  rcv_.mss = local_mss();
+  // RFC 7323 §2.2: scaling is on only when both SYNs carry the option.
+  peer_ws_ok_ = env_.settings.window_scaling && o.window_scale.has_value();
+  snd_.wnd_shift = peer_ws_ok_ ? *o.window_scale : 0;
+  if (!peer_ws_ok_) rcv_.wnd_shift = 0;
+  cc_ = std::make_unique<NewReno>(snd_.mss);
+}
+
+}  // namespace tapstack::tcp

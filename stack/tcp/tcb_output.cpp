@@ -1,0 +1,229 @@
+// What a TCB sends: data under the send window, congestion window, Nagle
+// (RFC 896) and sender SWS avoidance (RFC 1122 §4.2.3.4); ACKs with the
+// receive window under receiver SWS avoidance (RFC 1122 §4.2.3.3); SYN and
+// RST. Also decides which retransmission/persist timer runs.
+#include <algorithm>
+
+#include "stack/tcp/tcb.hpp"
+
+namespace tapstack::tcp {
+
+using namespace wire::tcp_flags;
+
+std::uint16_t Tcb::local_mss() const {
+  // RFC 9293 §3.7.1 / RFC 879: MSS = MTU - 20 (IPv4) - 20 (TCP).
+  const std::size_t mtu = env_.ip.path_mtu(tuple_.remote_addr);
+  return static_cast<std::uint16_t>(std::clamp<std::size_t>(mtu, 128, 65535) - 40);
+}
+
+std::uint32_t Tcb::unsent() const {
+  const std::size_t off = snd_.nxt.since(snd_.una);
+  return off < send_buf_.size() ? static_cast<std::uint32_t>(send_buf_.size() - off) : 0;
+}
+
+void Tcb::output(Instant now) {
+  bool sent = false;
+  if (is_synchronized(state_) && state_ != TcpState::TimeWait) {
+    while (send_next_data(now)) sent = true;
+  }
+  const bool can_ack = state_ != TcpState::Closed && state_ != TcpState::SynSent;
+  if (!sent && can_ack && (ack_now_ || window_update_due())) send_ack(now);
+  ack_now_ = false;
+  arm_timers(now);
+}
+
+bool Tcb::send_next_data(Instant now) {
+  const std::uint32_t pending = unsent();
+  const SeqNum fin_at = snd_.una + static_cast<std::uint32_t>(send_buf_.size());
+  const bool fin_pending = fin_queued_ && seq_le(snd_.nxt, fin_at);
+  const std::uint32_t limit = std::min(snd_.wnd, cc_->cwnd());
+  const std::uint32_t in_flight = flight();
+  const std::uint32_t usable = limit > in_flight ? limit - in_flight : 0;
+  const std::uint32_t len = std::min({pending, usable, snd_.mss});
+  // The FIN rides on the last data segment, or goes alone once all data is out.
+  const bool fin = fin_pending && len == pending;
+  if (len == 0 && !fin) return false;
+  if (len < pending && len < snd_.mss && in_flight > 0 && len < snd_.max_wnd / 2) {
+    return false;  // RFC 1122 §4.2.3.4: sender SWS avoidance, wait for a bigger window
+  }
+  const bool nagle = env_.settings.nagle && !nodelay_;
+  if (nagle && len < snd_.mss && len == pending && !fin && in_flight > 0) {
+    // RFC 896 / RFC 1122 §4.2.3.4: hold a partial segment while data is unacknowledged.
+    if (!nagle_held_) trace(TraceKind::NagleHold, now, len, in_flight, 0, 0, 0, "unacked data");
+    nagle_held_ = true;
+    return false;
+  }
+  if (nagle_held_) {
+    trace(TraceKind::NagleRelease, now, len, 0, 0, 0, 0, "released");
+    nagle_held_ = false;
+  }
+  send_range(snd_.nxt, len, fin, now, "data");
+  return true;
+}
+
+void Tcb::retransmit_head(Instant now, const char* why) {
+  const std::uint32_t len =
+      static_cast<std::uint32_t>(std::min<std::size_t>(snd_.mss, send_buf_.size()));
+  const bool fin = fin_seq_ && snd_.una + len == *fin_seq_;
+  if (len == 0 && !fin) return;
+  send_range(snd_.una, len, fin, now, why);
+}
+
+void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why) {
+  scratch_.resize(len);
+  send_buf_.peek(seq.since(snd_.una), scratch_);
+  const SeqNum end = seq + len + (fin ? 1u : 0u);
+  const bool last = seq + len == snd_.una + static_cast<std::uint32_t>(send_buf_.size());
+  const std::uint8_t flags = static_cast<std::uint8_t>(Ack | (fin ? Fin : 0) |
+                                                       (len > 0 && last ? Psh : 0));
+  if (seq_lt(seq, snd_.max)) {
+    // Karn's algorithm (RFC 6298 §3): never time a retransmitted segment.
+    ++retransmits_;
+    ++env_.counters.retransmits;
+    rtt_timing_.reset();
+    trace(TraceKind::Retransmit, now, seq.raw(), len, retries_, 0, 0, why);
+  } else if (!rtt_timing_) {
+    rtt_timing_ = std::make_pair(end, now);
+  }
+  transmit(seq, flags, scratch_, {}, now);
+  if (fin) fin_seq_ = seq + len;
+  if (seq_gt(end, snd_.nxt)) snd_.nxt = end;
+  if (seq_gt(end, snd_.max)) {
+    bytes_sent_ += end.since(snd_.max) - (fin ? 1u : 0u);
+    snd_.max = end;
+  }
+}
+
+void Tcb::send_syn(Instant now) {
+  wire::TcpOptions options;
+  options.mss = local_mss();
+  // RFC 7323 §1.3: offer scaling on our SYN; answer a SYN only if it offered.
+  const bool offer_ws = env_.settings.window_scaling && (!passive_ || peer_ws_ok_);
+  if (offer_ws) options.window_scale = rcv_.wnd_shift;
+  const bool first = snd_.max == snd_.iss;
+  if (first) {
+    rtt_timing_ = std::make_pair(snd_.iss + 1, now);
+  } else {
+    ++retransmits_;
+    ++env_.counters.retransmits;
+    rtt_timing_.reset();
+    trace(TraceKind::Retransmit, now, snd_.iss.raw(), 0, retries_, 0, 0, "syn");
+  }
+  const std::uint8_t flags = state_ == TcpState::SynReceived ? (Syn | Ack) : Syn;
+  transmit(snd_.iss, flags, {}, options, now);
+  snd_.nxt = snd_.iss + 1;
+  snd_.max = snd_.iss + 1;
+}
+
+void Tcb::send_ack(Instant now) { transmit(snd_.nxt, Ack, {}, {}, now); }
+
+void Tcb::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
+  wire::TcpHeader h;
+  h.src_port = tuple_.local_port;
+  h.dst_port = tuple_.remote_port;
+  h.seq = seq.raw();
+  h.ack = ack ? ack->raw() : 0;
+  h.flags = static_cast<std::uint8_t>(Rst | (ack ? Ack : 0));
+  const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, {});
+  (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes, {});
+  ++env_.counters.tx_segments;
+  ++env_.counters.tx_resets;
+}
+
+void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::TcpOptions& options,
+                   Instant now) {
+  wire::TcpHeader h;
+  h.src_port = tuple_.local_port;
+  h.dst_port = tuple_.remote_port;
+  h.seq = seq.raw();
+  h.flags = flags;
+  if ((flags & Ack) != 0) h.ack = rcv_.nxt.raw();
+  h.window = window_to_advertise((flags & Syn) != 0);
+  h.options = options;
+  const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, payload);
+  (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes, {});
+  ++env_.counters.tx_segments;
+  trace(TraceKind::SegmentOut, now, h.seq, h.ack, h.flags, static_cast<std::int64_t>(payload.size()),
+        h.window);
+  if ((flags & Ack) != 0) {
+    unacked_bytes_ = 0;
+    timers_.delayed_ack.reset();
+  }
+}
+
+std::uint32_t Tcb::receive_window() const {
+  return seq_gt(rcv_.adv_edge, rcv_.nxt) ? rcv_.adv_edge.since(rcv_.nxt) : 0;
+}
+
+namespace {
+
+/// RFC 1122 §4.2.3.3: move the right edge only by min(RCV.BUFF / 2, MSS) or more.
+std::uint32_t sws_threshold(std::size_t capacity, std::uint32_t mss) {
+  return std::min<std::uint32_t>(static_cast<std::uint32_t>(capacity / 2), mss);
+}
+
+}  // namespace
+
+bool Tcb::window_update_due() const {
+  if (!may_recv(state_)) return false;
+  const std::uint32_t max_wnd = 65535u << rcv_.wnd_shift;
+  const SeqNum edge =
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(recv_.free(), max_wnd));
+  const SeqNum current = seq_max(rcv_.adv_edge, rcv_.nxt);
+  return seq_gt(edge, current) &&
+         edge.since(current) >= sws_threshold(recv_.capacity(), rcv_.mss);
+}
+
+std::uint16_t Tcb::window_to_advertise(bool syn) {
+  const std::size_t free = recv_.free();
+  if (syn) {
+    // RFC 7323 §2.2: the window in a SYN is never scaled.
+    const auto w = static_cast<std::uint16_t>(std::min<std::size_t>(free, 65535));
+    rcv_.adv_edge = rcv_.nxt + w;
+    return w;
+  }
+  const std::uint8_t shift = rcv_.wnd_shift;
+  const SeqNum fresh =
+      rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(free, 65535u << shift));
+  SeqNum edge = seq_max(rcv_.adv_edge, rcv_.nxt);
+  if (seq_gt(fresh, edge) && fresh.since(edge) >= sws_threshold(recv_.capacity(), rcv_.mss)) {
+    edge = fresh;
+  }
+  // Round up so the advertised right edge never moves left (RFC 9293 §3.8.6.2.2).
+  const std::uint32_t wnd = edge.since(rcv_.nxt);
+  const std::uint32_t field =
+      std::min<std::uint32_t>((wnd + (1u << shift) - 1) >> shift, 65535u);
+  rcv_.adv_edge = seq_max(rcv_.adv_edge, rcv_.nxt + (field << shift));
+  return static_cast<std::uint16_t>(field);
+}
+
+void Tcb::arm_timers(Instant now) {
+  if (state_ == TcpState::SynSent || state_ == TcpState::SynReceived) {
+    if (!timers_.retransmit) timers_.retransmit = now + rtt_.rto();
+    return;
+  }
+  if (!is_synchronized(state_) || state_ == TcpState::TimeWait) {
+    timers_.retransmit.reset();
+    timers_.persist.reset();
+    return;
+  }
+  if (snd_.wnd == 0 && !send_buf_.empty()) {
+    // RFC 9293 §3.8.6.1: a zero window is probed by the persist timer, with
+    // exponential backoff (RFC 1122 §4.2.2.17), instead of retransmissions.
+    timers_.retransmit.reset();
+    if (!timers_.persist) {
+      const Duration interval = std::min(rtt_.rto() * (1 << std::min(persist_backoff_, 16u)),
+                                         env_.settings.rto_max);
+      timers_.persist = now + interval;
+    }
+    return;
+  }
+  timers_.persist.reset();
+  if (snd_.nxt != snd_.una) {
+    if (!timers_.retransmit) timers_.retransmit = now + rtt_.rto();  // RFC 6298 §5.1
+  } else {
+    timers_.retransmit.reset();
+  }
+}
+
+}  // namespace tapstack::tcp

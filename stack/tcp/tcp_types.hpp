@@ -1,0 +1,159 @@
+#pragma once
+// TCP value types shared by the layer, the TCB and callers: states (RFC 9293
+// §3.3.2), settings, per-socket introspection and counters.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "stack/base/errc.hpp"
+#include "stack/base/time.hpp"
+#include "stack/events.hpp"
+#include "stack/wire/address.hpp"
+
+namespace tapstack::tcp {
+
+enum class TcpState : std::uint8_t {
+  Closed,
+  Listen,
+  SynSent,
+  SynReceived,
+  Established,
+  FinWait1,
+  FinWait2,
+  CloseWait,
+  Closing,
+  LastAck,
+  TimeWait,
+};
+
+/// "ESTABLISHED", "SYN-SENT", ... (RFC 9293 spelling).
+const char* state_name(TcpState s);
+
+/// RFC 9293 §3.3.2: every state after the handshake completed.
+constexpr bool is_synchronized(TcpState s) {
+  return s != TcpState::Closed && s != TcpState::Listen && s != TcpState::SynSent &&
+         s != TcpState::SynReceived;
+}
+/// States in which the user may still queue data to send.
+constexpr bool may_send(TcpState s) {
+  return s == TcpState::Established || s == TcpState::CloseWait || s == TcpState::SynSent ||
+         s == TcpState::SynReceived;
+}
+/// States in which data from the peer is still accepted (no FIN received yet).
+constexpr bool may_recv(TcpState s) {
+  return s == TcpState::Established || s == TcpState::FinWait1 || s == TcpState::FinWait2;
+}
+
+/// Tunables, with Linux-like defaults.
+struct TcpSettings {
+  std::size_t send_buffer = 256 * 1024;
+  std::size_t recv_buffer = 256 * 1024;
+  Duration rto_min = 200ms;       // RFC 6298 §2.4 says 1 s; Linux uses 200 ms
+  Duration rto_max = 60s;         // RFC 6298 §2.5
+  Duration rto_initial = 1s;      // RFC 6298 §2.1
+  std::uint32_t max_retries = 15;     // Linux tcp_retries2
+  std::uint32_t max_syn_retries = 6;  // Linux tcp_syn_retries
+  Duration msl = 30s;             // TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2)
+  bool delayed_ack = true;
+  Duration delayed_ack_timeout = 40ms;  // Linux's minimum; RFC 1122 §4.2.3.2 allows up to 500 ms
+  bool nagle = true;                    // RFC 896; TCP_NODELAY turns it off per socket
+  std::uint32_t syn_backlog = 128;      // embryonic connections per listener before SYN cookies
+  bool syn_cookies = true;              // RFC 4987 §3.6
+  bool keepalive = false;
+  Duration keepalive_idle = 7200s;      // RFC 1122 §4.2.3.6: at least two hours
+  Duration keepalive_interval = 75s;
+  std::uint32_t keepalive_count = 9;
+  std::uint16_t ephemeral_low = 32768;  // Linux ip_local_port_range
+  std::uint16_t ephemeral_high = 60999;
+  std::uint32_t challenge_ack_limit = 1000;  // per second, all sockets (RFC 5961 §10, Linux)
+  std::size_t max_ooo_segments = 256;        // out-of-order segments kept per connection
+  bool window_scaling = true;                // RFC 7323
+};
+
+/// What `tapstack sockets` shows for one connection or listener.
+struct TcpSocketInfo {
+  SocketId id;  // 0 for connections detached by close()
+  TcpState state = TcpState::Closed;
+  wire::Ipv4Address local_addr;
+  std::uint16_t local_port = 0;
+  wire::Ipv4Address remote_addr;
+  std::uint16_t remote_port = 0;
+  std::uint32_t iss = 0, irs = 0;
+  std::uint32_t snd_una = 0, snd_nxt = 0, rcv_nxt = 0;              // absolute
+  std::uint32_t snd_una_rel = 0, snd_nxt_rel = 0, rcv_nxt_rel = 0;  // relative to ISS / IRS
+  std::uint32_t snd_wnd = 0, rcv_wnd = 0;
+  std::uint8_t snd_wscale = 0, rcv_wscale = 0;
+  std::uint32_t mss = 0;
+  std::uint32_t cwnd = 0, ssthresh = 0;
+  Duration srtt{0}, rttvar{0}, rto{0};
+  std::uint64_t retransmits = 0;
+  std::uint64_t bytes_sent = 0, bytes_received = 0;
+  std::size_t send_queued = 0, recv_queued = 0;
+  std::uint32_t backlog = 0, accept_queued = 0;  // listeners
+  Errc error = Errc::Ok;
+};
+
+/// Layer-wide counters (netstat -s style). Every drop path bumps one.
+struct TcpCounters {
+  std::uint64_t rx_segments = 0;
+  std::uint64_t tx_segments = 0;
+  std::uint64_t rx_dropped_malformed = 0;
+  std::uint64_t rx_dropped_bad_checksum = 0;
+  std::uint64_t rx_dropped_broadcast = 0;
+  std::uint64_t rx_dropped_unacceptable = 0;  // failed the RFC 9293 §3.10.7.4 sequence test
+  std::uint64_t rx_dropped_bad_ack = 0;
+  std::uint64_t rx_dropped_listen = 0;        // not a SYN, or backlog full
+  std::uint64_t rx_out_of_order = 0;
+  std::uint64_t rx_ooo_dropped = 0;
+  std::uint64_t rx_duplicate_bytes = 0;
+  std::uint64_t tx_resets = 0;
+  std::uint64_t rx_resets = 0;
+  std::uint64_t rx_rst_challenged = 0;  // RFC 5961 §3.2 in-window RST not at rcv.nxt
+  std::uint64_t rx_syn_challenged = 0;  // RFC 5961 §4
+  std::uint64_t tx_challenge_acks = 0;
+  std::uint64_t challenge_acks_rate_limited = 0;
+  std::uint64_t active_opens = 0;
+  std::uint64_t passive_opens = 0;
+  std::uint64_t attempt_fails = 0;
+  std::uint64_t established_resets = 0;
+  std::uint64_t retransmits = 0;
+  std::uint64_t fast_retransmits = 0;
+  std::uint64_t rto_expirations = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t zero_window_probes = 0;
+  std::uint64_t keepalive_probes = 0;
+  std::uint64_t delayed_acks = 0;
+  std::uint64_t syn_cookies_sent = 0;
+  std::uint64_t syn_cookies_accepted = 0;
+  std::uint64_t syn_cookies_failed = 0;
+  std::uint64_t accept_queue_overflows = 0;
+  std::uint64_t time_wait_expired = 0;
+  std::uint64_t pmtu_updates = 0;
+  std::uint64_t icmp_errors = 0;
+
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+#define TAPSTACK_TCP_COUNTER(name) fn(std::string_view{#name}, name)
+    TAPSTACK_TCP_COUNTER(rx_segments); TAPSTACK_TCP_COUNTER(tx_segments);
+    TAPSTACK_TCP_COUNTER(rx_dropped_malformed); TAPSTACK_TCP_COUNTER(rx_dropped_bad_checksum);
+    TAPSTACK_TCP_COUNTER(rx_dropped_broadcast); TAPSTACK_TCP_COUNTER(rx_dropped_unacceptable);
+    TAPSTACK_TCP_COUNTER(rx_dropped_bad_ack); TAPSTACK_TCP_COUNTER(rx_dropped_listen);
+    TAPSTACK_TCP_COUNTER(rx_out_of_order); TAPSTACK_TCP_COUNTER(rx_ooo_dropped);
+    TAPSTACK_TCP_COUNTER(rx_duplicate_bytes); TAPSTACK_TCP_COUNTER(tx_resets);
+    TAPSTACK_TCP_COUNTER(rx_resets); TAPSTACK_TCP_COUNTER(rx_rst_challenged);
+    TAPSTACK_TCP_COUNTER(rx_syn_challenged); TAPSTACK_TCP_COUNTER(tx_challenge_acks);
+    TAPSTACK_TCP_COUNTER(challenge_acks_rate_limited); TAPSTACK_TCP_COUNTER(active_opens);
+    TAPSTACK_TCP_COUNTER(passive_opens); TAPSTACK_TCP_COUNTER(attempt_fails);
+    TAPSTACK_TCP_COUNTER(established_resets); TAPSTACK_TCP_COUNTER(retransmits);
+    TAPSTACK_TCP_COUNTER(fast_retransmits); TAPSTACK_TCP_COUNTER(rto_expirations);
+    TAPSTACK_TCP_COUNTER(timeouts); TAPSTACK_TCP_COUNTER(zero_window_probes);
+    TAPSTACK_TCP_COUNTER(keepalive_probes); TAPSTACK_TCP_COUNTER(delayed_acks);
+    TAPSTACK_TCP_COUNTER(syn_cookies_sent); TAPSTACK_TCP_COUNTER(syn_cookies_accepted);
+    TAPSTACK_TCP_COUNTER(syn_cookies_failed); TAPSTACK_TCP_COUNTER(accept_queue_overflows);
+    TAPSTACK_TCP_COUNTER(time_wait_expired); TAPSTACK_TCP_COUNTER(pmtu_updates);
+    TAPSTACK_TCP_COUNTER(icmp_errors);
+#undef TAPSTACK_TCP_COUNTER
+  }
+};
+
+}  // namespace tapstack::tcp
