@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,9 @@ const Buffer kNxdomainResponse{
 
 /// A header with one question and `answers` answers, followed by `body`.
 Buffer message_with(std::uint8_t answers, const Buffer& body) {
-  Buffer out{0x00, 0x01, 0x81, 0x80, 0x00, 0x01, 0x00, answers, 0x00, 0x00, 0x00, 0x00};
-  out.insert(out.end(), body.begin(), body.end());
+  const Buffer header{0x00, 0x01, 0x81, 0x80, 0x00, 0x01, 0x00, answers, 0x00, 0x00, 0x00, 0x00};
+  Buffer out(header.size() + body.size());
+  std::copy(body.begin(), body.end(), std::copy(header.begin(), header.end(), out.begin()));
   return out;
 }
 
