@@ -1,0 +1,28 @@
+#pragma once
+// Shared pieces of the `tapstack` command: exit codes, error printing and the
+// subcommands (each returns the process exit code).
+#include <string>
+
+namespace tapstack::cli {
+
+enum Exit : int {
+  kOk = 0,
+  kFailed = 1,       // the operation failed (connection refused, no reply…)
+  kUsage = 2,        // bad arguments
+  kNoDaemon = 3,     // tapstackd not reachable at the socket path
+};
+
+/// Connects to the daemon; prints why not and returns false on failure.
+bool connect_daemon(const std::string& path);
+/// "tapstack: what: strerror(errno)" on stderr.
+void print_error(const std::string& what);
+/// Parses a dotted quad or resolves a name through the stack.
+bool lookup(const std::string& host, unsigned& address_host_order);
+
+int cmd_introspect(const std::string& what, bool json, bool internals);
+int cmd_ping(const std::string& host, int count, double interval, int size, double timeout);
+int cmd_resolve(const std::string& name, bool json);
+int cmd_connect(const std::string& host, int port, bool udp);
+int cmd_listen(int port, bool udp);
+
+}  // namespace tapstack::cli

@@ -1,0 +1,88 @@
+// tapstack: the command-line client of tapstackd (ip/ss/nc/ping-like).
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "client/cli/cli.hpp"
+#include "tapstack/tapstack.h"
+
+namespace tapstack::cli {
+
+void print_error(const std::string& what) {
+  std::fprintf(stderr, "tapstack: %s: %s\n", what.c_str(), std::strerror(errno));
+}
+
+bool connect_daemon(const std::string& path) {
+  if (ts_connect_daemon(path.empty() ? nullptr : path.c_str()) == 0) return true;
+  const int e = errno;
+  std::fprintf(stderr, "tapstack: cannot reach tapstackd at %s: %s%s\n", ts_daemon_path(),
+               std::strerror(e),
+               e == ENOENT || e == ECONNREFUSED ? " (is the daemon running? see -S/--socket)"
+               : e == EACCES ? " (are you in the daemon's group?)"
+               : e == EPROTONOSUPPORT ? " (daemon and client versions differ)"
+                                      : "");
+  return false;
+}
+
+}  // namespace tapstack::cli
+
+int main(int argc, char** argv) {
+  using namespace tapstack::cli;
+  CLI::App app{"tapstack — talk to the tapstackd userland TCP/IP stack"};
+  app.require_subcommand(1);
+  std::string socket_path;
+  bool json = false;
+  app.add_option("-S,--socket", socket_path, "daemon socket (default $TAPSTACK_SOCKET or " TS_DEFAULT_SOCKET ")");
+  app.add_flag("-j,--json", json, "print JSON instead of tables");
+
+  auto* status = app.add_subcommand("status", "daemon and interface status");
+  bool internals = false;
+  auto* sockets = app.add_subcommand("sockets", "list sockets (like ss)")->alias("ss");
+  sockets->add_flag("-i,--internals", internals, "TCP internals: sequence numbers, windows, RTT");
+  auto* arp = app.add_subcommand("arp", "ARP cache");
+  auto* stats = app.add_subcommand("stats", "counters of every layer (like netstat -s)");
+
+  std::string host;
+  int count = 0;
+  double interval = 1.0;
+  int size = 56;
+  double timeout = 1.0;
+  auto* ping = app.add_subcommand("ping", "ICMP echo through the stack");
+  ping->add_option("host", host, "address or name")->required();
+  ping->add_option("-c,--count", count, "stop after N replies (default: until Ctrl-C)");
+  ping->add_option("-i,--interval", interval, "seconds between requests")->check(CLI::Range(0.01, 60.0));
+  ping->add_option("-s,--size", size, "payload bytes")->check(CLI::Range(0, 65499));
+  ping->add_option("-W,--timeout", timeout, "seconds to wait for each reply")->check(CLI::Range(0.01, 60.0));
+
+  std::string name;
+  auto* resolve = app.add_subcommand("resolve", "DNS lookup through the stack");
+  resolve->add_option("name", name, "host name")->required();
+
+  int port = 0;
+  bool udp = false;
+  auto* connect = app.add_subcommand("connect", "connect and copy stdin/stdout (like nc)");
+  connect->add_option("host", host, "address or name")->required();
+  connect->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
+  connect->add_flag("-u,--udp", udp, "UDP instead of TCP");
+  auto* listen = app.add_subcommand("listen", "accept one connection, copy stdin/stdout (like nc -l)");
+  listen->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
+  listen->add_flag("-u,--udp", udp, "UDP instead of TCP");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+  if (!connect_daemon(socket_path)) return kNoDaemon;
+  if (status->parsed()) return cmd_introspect("status", json, false);
+  if (sockets->parsed()) return cmd_introspect("sockets", json, internals);
+  if (arp->parsed()) return cmd_introspect("arp", json, false);
+  if (stats->parsed()) return cmd_introspect("counters", json, false);
+  if (ping->parsed()) return cmd_ping(host, count, interval, size, timeout);
+  if (resolve->parsed()) return cmd_resolve(name, json);
+  if (connect->parsed()) return cmd_connect(host, port, udp);
+  if (listen->parsed()) return cmd_listen(port, udp);
+  return kUsage;
+}

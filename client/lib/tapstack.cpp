@@ -1,0 +1,404 @@
+// The C API of libtapstack (client/include/tapstack/tapstack.h) over one
+// process-wide control connection. Every entry point catches everything: no
+// exception crosses the C boundary.
+#include "tapstack/tapstack.h"
+
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+#include <unordered_map>
+
+#include "client/lib/connection.hpp"
+
+namespace tapstack::client {
+namespace {
+
+struct SocketState {
+  rpc::Handle handle = 0;
+  bool udp = false;
+};
+
+struct State {
+  std::mutex mutex;
+  Connection connection;
+  std::string path;
+  std::unordered_map<int, SocketState> sockets;  // data fd → handle
+};
+
+State& state() {
+  static State* s = new State;  // never destroyed: usable from atexit handlers
+  return *s;
+}
+
+int fail(int e) {
+  errno = e;
+  return -1;
+}
+
+/// Connects on first use. Caller holds the mutex.
+int ensure_connected(State& s) {
+  if (s.connection.is_open()) return 0;
+  if (s.path.empty()) s.path = daemon_path("");
+  std::string message;
+  return s.connection.open(s.path, message);
+}
+
+/// One call; returns the reply's errno (or a transport errno).
+int call(State& s, rpc::MessageType type, rpc::RequestBody body, CallResult& out) {
+  if (int e = ensure_connected(s); e != 0) return e;
+  out = s.connection.call(type, std::move(body));
+  if (out.error != 0) return out.error;
+  return out.reply.error;
+}
+
+bool to_endpoint(const sockaddr* addr, socklen_t len, rpc::Endpoint& out) {
+  if (!addr || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return false;
+  sockaddr_in in{};
+  std::memcpy(&in, addr, sizeof in);
+  if (in.sin_family != AF_INET) return false;
+  out = {ntohl(in.sin_addr.s_addr), ntohs(in.sin_port)};
+  return true;
+}
+
+void from_endpoint(const rpc::Endpoint& e, sockaddr* addr, socklen_t* len) {
+  if (!addr || !len) return;
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_addr.s_addr = htonl(e.address);
+  in.sin_port = htons(e.port);
+  std::memcpy(addr, &in, std::min<std::size_t>(*len, sizeof in));
+  *len = sizeof in;
+}
+
+const SocketState* find(State& s, int fd) {
+  const auto it = s.sockets.find(fd);
+  return it == s.sockets.end() ? nullptr : &it->second;
+}
+
+bool nonblocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+/// Runs `op` with the lock held and maps exceptions to errno.
+template <typename F>
+auto guarded(F&& op) noexcept -> decltype(op(state())) {
+  try {
+    State& s = state();
+    std::lock_guard lock(s.mutex);
+    return op(s);
+  } catch (const std::bad_alloc&) {
+    return fail(ENOMEM);
+  } catch (...) {
+    return fail(EIO);
+  }
+}
+
+/// A request about one socket whose reply carries nothing.
+int simple(int fd, rpc::MessageType type, auto make_body) {
+  return guarded([&](State& s) -> int {
+    const SocketState* sock = find(s, fd);
+    if (!sock) return fail(EBADF);
+    CallResult r;
+    if (int e = call(s, type, make_body(sock->handle), r); e != 0) return fail(e);
+    return 0;
+  });
+}
+
+int get_name(int fd, sockaddr* addr, socklen_t* len, rpc::MessageType type) {
+  return guarded([&](State& s) -> int {
+    const SocketState* sock = find(s, fd);
+    if (!sock) return fail(EBADF);
+    CallResult r;
+    if (int e = call(s, type, rpc::HandleRequest{sock->handle, 0}, r); e != 0) return fail(e);
+    from_endpoint(std::get<rpc::EndpointReply>(r.reply.body).endpoint, addr, len);
+    return 0;
+  });
+}
+
+bool option_of(int level, int name, rpc::SockOpt& out) {
+  if (level == IPPROTO_TCP && name == TCP_NODELAY) return out = rpc::SockOpt::NoDelay, true;
+  if (level != SOL_SOCKET) return false;
+  switch (name) {
+    case SO_REUSEADDR: out = rpc::SockOpt::ReuseAddr; return true;
+    case SO_KEEPALIVE: out = rpc::SockOpt::KeepAlive; return true;
+    case SO_RCVBUF: out = rpc::SockOpt::RcvBuf; return true;
+    case SO_SNDBUF: out = rpc::SockOpt::SndBuf; return true;
+    case SO_ERROR: out = rpc::SockOpt::Error; return true;
+    case SO_LINGER: out = rpc::SockOpt::Linger; return true;
+    case SO_BROADCAST: out = rpc::SockOpt::Broadcast; return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+}  // namespace tapstack::client
+
+using namespace tapstack;
+using namespace tapstack::client;
+
+extern "C" {
+
+int ts_connect_daemon(const char* path) {
+  return guarded([&](State& s) -> int {
+    s.path = daemon_path(path ? path : "");
+    std::string message;
+    if (int e = s.connection.open(s.path, message); e != 0) return fail(e);
+    return 0;
+  });
+}
+
+void ts_disconnect_daemon(void) {
+  (void)guarded([](State& s) -> int {
+    s.connection.close();
+    s.sockets.clear();
+    return 0;
+  });
+}
+
+const char* ts_daemon_path(void) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  if (s.path.empty()) s.path = daemon_path("");
+  return s.path.c_str();
+}
+
+int ts_socket(int domain, int type, int protocol) {
+  return guarded([&](State& s) -> int {
+    const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (domain != AF_INET) return fail(EAFNOSUPPORT);
+    const bool udp = base == SOCK_DGRAM;
+    if ((base != SOCK_STREAM && !udp) || (protocol != 0 && protocol != (udp ? IPPROTO_UDP : IPPROTO_TCP))) {
+      return fail(EPROTONOSUPPORT);
+    }
+    CallResult r;
+    const auto proto = udp ? rpc::Protocol::Udp : rpc::Protocol::Tcp;
+    if (int e = call(s, rpc::MessageType::Socket, rpc::SocketRequest{proto}, r); e != 0) {
+      return fail(e);
+    }
+    if (r.fd < 0) return fail(EPROTO);
+    if (type & SOCK_NONBLOCK) ::fcntl(r.fd, F_SETFL, ::fcntl(r.fd, F_GETFL) | O_NONBLOCK);
+    if (!(type & SOCK_CLOEXEC)) ::fcntl(r.fd, F_SETFD, 0);
+    s.sockets[r.fd] = SocketState{std::get<rpc::SocketReply>(r.reply.body).handle, udp};
+    return r.fd;
+  });
+}
+
+int ts_bind(int fd, const sockaddr* addr, socklen_t len) {
+  rpc::Endpoint e;
+  if (!to_endpoint(addr, len, e)) return fail(EINVAL);
+  return simple(fd, rpc::MessageType::Bind,
+                [&](rpc::Handle h) { return rpc::AddressRequest{h, e, false}; });
+}
+
+int ts_listen(int fd, int backlog) {
+  const auto b = static_cast<std::uint32_t>(backlog <= 0 ? 1 : backlog);
+  return simple(fd, rpc::MessageType::Listen, [&](rpc::Handle h) { return rpc::HandleRequest{h, b}; });
+}
+
+int ts_connect(int fd, const sockaddr* addr, socklen_t len) {
+  rpc::Endpoint e;
+  if (!to_endpoint(addr, len, e)) return fail(EINVAL);
+  const bool nb = nonblocking(fd);
+  return simple(fd, rpc::MessageType::Connect,
+                [&](rpc::Handle h) { return rpc::AddressRequest{h, e, nb}; });
+}
+
+int ts_accept(int fd, sockaddr* addr, socklen_t* len) {
+  const bool nb = nonblocking(fd);
+  while (true) {
+    if (!nb) {  // the listener's fd turns readable when a connection waits
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+    }
+    const int r = guarded([&](State& s) -> int {
+      const SocketState* sock = find(s, fd);
+      if (!sock) return fail(EBADF);
+      CallResult res;
+      if (int e = call(s, rpc::MessageType::Accept, rpc::HandleRequest{sock->handle, 0}, res); e != 0) {
+        return fail(e);
+      }
+      if (res.fd < 0) return fail(EPROTO);
+      std::uint8_t signal = 0;
+      (void)::recv(fd, &signal, 1, MSG_DONTWAIT);  // one byte per accepted connection
+      const auto& reply = std::get<rpc::SocketReply>(res.reply.body);
+      s.sockets[res.fd] = SocketState{reply.handle, false};
+      from_endpoint(reply.peer, addr, len);
+      return res.fd;
+    });
+    if (r >= 0 || nb || errno != EAGAIN) return r;
+  }
+}
+
+int ts_shutdown(int fd, int how) {
+  if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
+  const int r = simple(fd, rpc::MessageType::Shutdown, [&](rpc::Handle h) {
+    return rpc::ShutdownRequest{h, static_cast<rpc::ShutdownHow>(how)};
+  });
+  // TCP: the FIN follows the data already written, through the pair.
+  if (r == 0 && how != SHUT_RD) ::shutdown(fd, SHUT_WR);
+  return r;
+}
+
+int ts_close(int fd) {
+  return guarded([&](State& s) -> int {
+    const auto it = s.sockets.find(fd);
+    if (it == s.sockets.end()) return fail(EBADF);
+    const rpc::Handle handle = it->second.handle;
+    s.sockets.erase(it);
+    ::close(fd);  // first, so the daemon sees EOF after the last byte
+    CallResult r;
+    (void)call(s, rpc::MessageType::Close, rpc::HandleRequest{handle, 0}, r);
+    return 0;
+  });
+}
+
+int ts_getsockname(int fd, sockaddr* addr, socklen_t* len) {
+  return get_name(fd, addr, len, rpc::MessageType::GetSockName);
+}
+
+int ts_getpeername(int fd, sockaddr* addr, socklen_t* len) {
+  return get_name(fd, addr, len, rpc::MessageType::GetPeerName);
+}
+
+int ts_setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+  rpc::SockOpt option;
+  if (!option_of(level, name, option)) return fail(ENOPROTOOPT);
+  std::int32_t v = 0;
+  std::int32_t v2 = 0;
+  if (option == rpc::SockOpt::Linger) {
+    if (!value || len < static_cast<socklen_t>(sizeof(linger))) return fail(EINVAL);
+    linger l{};
+    std::memcpy(&l, value, sizeof l);
+    v = l.l_onoff;
+    v2 = l.l_linger;
+  } else {
+    if (!value || len < static_cast<socklen_t>(sizeof(int))) return fail(EINVAL);
+    std::memcpy(&v, value, sizeof v);
+  }
+  return simple(fd, rpc::MessageType::SetSockOpt,
+                [&](rpc::Handle h) { return rpc::SockOptRequest{h, option, v, v2}; });
+}
+
+int ts_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  rpc::SockOpt option;
+  if (!option_of(level, name, option)) return fail(ENOPROTOOPT);
+  if (!value || !len) return fail(EFAULT);
+  return guarded([&](State& s) -> int {
+    const SocketState* sock = find(s, fd);
+    if (!sock) return fail(EBADF);
+    CallResult r;
+    if (int e = call(s, rpc::MessageType::GetSockOpt, rpc::SockOptRequest{sock->handle, option, 0, 0}, r);
+        e != 0) {
+      return fail(e);
+    }
+    const auto& got = std::get<rpc::SockOptReply>(r.reply.body);
+    if (option == rpc::SockOpt::Linger) {
+      const linger l{got.value, got.value2};
+      std::memcpy(value, &l, std::min<std::size_t>(*len, sizeof l));
+      *len = std::min<socklen_t>(*len, sizeof l);
+    } else {
+      std::memcpy(value, &got.value, std::min<std::size_t>(*len, sizeof got.value));
+      *len = std::min<socklen_t>(*len, sizeof got.value);
+    }
+    return 0;
+  });
+}
+
+ssize_t ts_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* to,
+                  socklen_t tolen) {
+  rpc::Endpoint e;
+  if (to && !to_endpoint(to, tolen, e)) return fail(EINVAL);
+  if (len > 65507) return fail(EMSGSIZE);
+  try {
+    std::string packet(rpc::kDatagramHeaderSize + len, '\0');
+    rpc::encode_datagram_header(
+        MutableBytes(reinterpret_cast<std::uint8_t*>(packet.data()), rpc::kDatagramHeaderSize), e);
+    if (len) std::memcpy(packet.data() + rpc::kDatagramHeaderSize, buf, len);
+    const ssize_t n = ::send(fd, packet.data(), packet.size(), flags | MSG_NOSIGNAL);
+    return n < 0 ? -1 : static_cast<ssize_t>(len);
+  } catch (...) {
+    return fail(ENOMEM);
+  }
+}
+
+ssize_t ts_recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* from,
+                    socklen_t* fromlen) {
+  try {
+    std::string packet(rpc::kDatagramHeaderSize + len, '\0');
+    const ssize_t n = ::recv(fd, packet.data(), packet.size(), flags);
+    if (n < 0) return -1;
+    const auto size = static_cast<std::size_t>(n);
+    const auto e = rpc::decode_datagram_header(
+        Bytes(reinterpret_cast<const std::uint8_t*>(packet.data()), size));
+    if (!e) return 0;  // EOF (the daemon closed the socket)
+    from_endpoint(*e, from, fromlen);
+    const std::size_t data = size - rpc::kDatagramHeaderSize;
+    if (data) std::memcpy(buf, packet.data() + rpc::kDatagramHeaderSize, data);
+    return static_cast<ssize_t>(data);
+  } catch (...) {
+    return fail(ENOMEM);
+  }
+}
+
+int ts_resolve(const char* name, in_addr* out, size_t max) {
+  if (!name) return fail(EINVAL);
+  return guarded([&](State& s) -> int {
+    CallResult r;
+    if (int e = call(s, rpc::MessageType::Resolve, rpc::ResolveRequest{name}, r); e != 0) {
+      return fail(e);
+    }
+    const auto& addresses = std::get<rpc::ResolveReply>(r.reply.body).addresses;
+    std::size_t n = 0;
+    for (; n < addresses.size() && n < max; ++n) out[n].s_addr = htonl(addresses[n]);
+    return static_cast<int>(n);
+  });
+}
+
+int ts_ping(in_addr to, uint16_t sequence, uint16_t size, uint32_t timeout_ms,
+            ts_ping_result* out) {
+  return guarded([&](State& s) -> int {
+    CallResult r;
+    const rpc::PingRequest request{ntohl(to.s_addr), sequence, size, timeout_ms};
+    if (int e = call(s, rpc::MessageType::Ping, request, r); e != 0) return fail(e);
+    const auto& p = std::get<rpc::PingReply>(r.reply.body);
+    if (out) {
+      out->from.s_addr = htonl(p.from);
+      out->sequence = p.sequence;
+      out->size = p.size;
+      out->ttl = p.ttl;
+      out->rtt_us = p.rtt_us;
+    }
+    return 0;
+  });
+}
+
+int ts_introspect(const char* what, char** json) {
+  if (!what || !json) return fail(EINVAL);
+  const std::string w = what;
+  rpc::MessageType type;
+  if (w == "status") type = rpc::MessageType::Status;
+  else if (w == "sockets") type = rpc::MessageType::Sockets;
+  else if (w == "arp") type = rpc::MessageType::Arp;
+  else if (w == "counters") type = rpc::MessageType::Counters;
+  else return fail(EINVAL);
+  return guarded([&](State& s) -> int {
+    CallResult r;
+    if (int e = call(s, type, rpc::IntrospectRequest{}, r); e != 0) return fail(e);
+    const auto& text = std::get<rpc::JsonReply>(r.reply.body).json;
+    *json = static_cast<char*>(std::malloc(text.size() + 1));
+    if (!*json) return fail(ENOMEM);
+    std::memcpy(*json, text.c_str(), text.size() + 1);
+    return 0;
+  });
+}
+
+}  // extern "C"
