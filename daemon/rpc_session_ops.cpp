@@ -64,7 +64,7 @@ void RpcSession::on_name(const rpc::Request& request) {
     remote = endpoint(info->remote_address, info->remote_port);
   } else {
     auto info = server_.stack().tcp.info(bridge->id());
-    if (!info) return send(rpc::error_reply(request.type, request.id, to_errno(info.error())));
+    if (!info) return send(rpc::error_reply(request.type, request.id, EBADF));
     local = endpoint(info->local_addr, info->local_port);
     remote = endpoint(info->remote_addr, info->remote_port);
   }
@@ -84,7 +84,7 @@ void RpcSession::on_setsockopt(const rpc::Request& request) {
       r = udp ? Result<void>(Errc::NotSupported) : server_.stack().tcp.set_nodelay(bridge->id(), on);
       break;
     case rpc::SockOpt::KeepAlive:
-      r = udp ? Result<void>() : server_.stack().tcp.set_keepalive(bridge->id(), on);
+      r = udp ? Result<void>() : server_.stack().tcp.set_keepalive(bridge->id(), on, server_.driver().now());
       break;
     case rpc::SockOpt::Broadcast:
       r = udp ? server_.stack().udp.set_broadcast(bridge->id(), on) : Result<void>();
