@@ -83,6 +83,7 @@ struct ResolverCounters {
   }
 };
 
+/// Owns one UDP socket per lookup in flight; `udp` must outlive it.
 class Resolver {
  public:
   Resolver(net::UdpLayer& udp, Rng& rng, ResolverSettings settings);

@@ -168,7 +168,9 @@ Result<std::size_t> UdpLayer::send_to(SocketId id, wire::Ipv4Address address,
   // RFC 1122 §4.1.3.5: the source is the bound address, or ours when bound
   // to the wildcard (or to a broadcast address, which may not be a source).
   const wire::Ipv4Address src =
-      s->local_address == ip_.local_address() ? s->local_address : ip_.local_address();
+      s->local_address.is_unspecified() || is_broadcast_destination(s->local_address)
+          ? ip_.local_address()
+          : s->local_address;
   const auto datagram = wire::build_udp(src, address, s->local_port, port, data);
   if (auto r = ip_.send_ipv4(src, address, IpProtocol::Udp, datagram, {}); !r) {
     ++counters_.tx_errors;

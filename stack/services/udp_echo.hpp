@@ -27,6 +27,7 @@ struct UdpEchoCounters {
   }
 };
 
+/// Owns its socket while started; `udp` must outlive it.
 class UdpEcho {
  public:
   explicit UdpEcho(net::UdpLayer& udp) : udp_(udp) {}
