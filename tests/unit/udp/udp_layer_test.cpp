@@ -336,6 +336,10 @@ TEST_F(UdpLayerTest, SendingToBroadcastNeedsOptIn) {
   ASSERT_TRUE(udp.set_broadcast(id, true).ok());
   EXPECT_TRUE(udp.send_to(id, wire::Ipv4Address::broadcast(), 67, {}).ok());
   EXPECT_EQ(ip.sent.back().src, kOurAddress);
+  // A socket bound to the broadcast address still sends from our own address.
+  const auto listener = bound(68, kSubnetBroadcast);
+  ASSERT_TRUE(udp.send_to(listener, kPeerAddress, 67, {}).ok());
+  EXPECT_EQ(ip.sent.back().src, kOurAddress);
 }
 
 TEST_F(UdpLayerTest, ShutdownReadGivesEndOfFileAfterQueue) {
