@@ -55,7 +55,7 @@ bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
 }
 
 void Tcb::open_active(SeqNum iss, Instant now) {
-  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = iss;
+  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
   rcv_.mss = local_mss();
   set_state(TcpState::SynSent, "active open", now);
   send_syn(now);
@@ -64,7 +64,7 @@ void Tcb::open_active(SeqNum iss, Instant now) {
 
 void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   passive_ = true;
-  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = iss;
+  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
   rcv_.irs = syn.seq();
   rcv_.nxt = syn.seq() + 1;
   rcv_.adv_edge = rcv_.nxt;
@@ -81,7 +81,7 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
 
 void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_mss, Instant now) {
   passive_ = true;
-  snd_.iss = snd_.recover = iss;
+  snd_.iss = snd_.recover = small_end_ = iss;
   snd_.una = snd_.nxt = snd_.max = iss + 1;
   rcv_.irs = ack.seq() - 1;
   rcv_.nxt = ack.seq();
@@ -108,7 +108,10 @@ std::size_t Tcb::send(Bytes data, Instant now) {
 std::size_t Tcb::recv(MutableBytes out, Instant now) {
   const std::size_t n = recv_.read(out);
   // RFC 1122 §4.2.3.3: reading may open the window enough for an update.
-  if (n > 0 && window_update_due()) output(now);
+  if (n > 0 && window_update_due()) {
+    ack_now_ = true;
+    output(now);
+  }
   return n;
 }
 

@@ -192,7 +192,8 @@ class Tcb {
   bool fin_queued_ = false;     // user asked for FIN
   std::optional<SeqNum> fin_seq_;  // where our FIN sits, once sent
   bool passive_ = false;        // opened from a listener
-  bool nagle_held_ = false;     // for NagleHold/NagleRelease traces
+  bool nagle_held_ = false;
+  SeqNum small_end_;            // end of the last sub-MSS segment sent (Minshall)     // for NagleHold/NagleRelease traces
   std::vector<std::uint8_t> scratch_;  // payload staging for transmit
   bool fin_received_ = false;
   std::optional<SeqNum> ooo_fin_;  // FIN seen beyond a hole

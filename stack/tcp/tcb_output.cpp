@@ -27,15 +27,16 @@ void Tcb::output(Instant now) {
     while (send_next_data(now)) sent = true;
   }
   const bool can_ack = state_ != TcpState::Closed && state_ != TcpState::SynSent;
-  if (!sent && can_ack && (ack_now_ || window_update_due())) send_ack(now);
+  if (!sent && can_ack && ack_now_) send_ack(now);
   ack_now_ = false;
   arm_timers(now);
 }
 
 bool Tcb::send_next_data(Instant now) {
   const std::uint32_t pending = unsent();
-  const SeqNum fin_at = snd_.una + static_cast<std::uint32_t>(send_buf_.size());
-  const bool fin_pending = fin_queued_ && seq_le(snd_.nxt, fin_at);
+  // The FIN is still to send unless it went out at or before SND.NXT (which
+  // rewinds on a timeout, making it pending again).
+  const bool fin_pending = fin_queued_ && !(fin_seq_ && seq_gt(snd_.nxt, *fin_seq_));
   const std::uint32_t limit = std::min(snd_.wnd, cc_->cwnd());
   const std::uint32_t in_flight = flight();
   const std::uint32_t usable = limit > in_flight ? limit - in_flight : 0;
@@ -47,9 +48,11 @@ bool Tcb::send_next_data(Instant now) {
     return false;  // RFC 1122 §4.2.3.4: sender SWS avoidance, wait for a bigger window
   }
   const bool nagle = env_.settings.nagle && !nodelay_;
-  if (nagle && len < snd_.mss && len == pending && !fin && in_flight > 0) {
-    // RFC 896 / RFC 1122 §4.2.3.4: hold a partial segment while data is unacknowledged.
-    if (!nagle_held_) trace(TraceKind::NagleHold, now, len, in_flight, 0, 0, 0, "unacked data");
+  if (nagle && len < snd_.mss && len == pending && !fin && in_flight > 0 &&
+      seq_gt(small_end_, snd_.una)) {
+    // RFC 896 / RFC 1122 §4.2.3.4 with Minshall's refinement (as Linux): hold
+    // a partial segment while an earlier partial segment is unacknowledged.
+    if (!nagle_held_) trace(TraceKind::NagleHold, now, len, in_flight, 0, 0, 0, "unacked small segment");
     nagle_held_ = true;
     return false;
   }
@@ -57,6 +60,7 @@ bool Tcb::send_next_data(Instant now) {
     trace(TraceKind::NagleRelease, now, len, 0, 0, 0, 0, "released");
     nagle_held_ = false;
   }
+  if (len < snd_.mss) small_end_ = snd_.nxt + len;
   send_range(snd_.nxt, len, fin, now, "data");
   return true;
 }

@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "stack/tcp/buffers.hpp"
+#include "stack/tcp/congestion.hpp"
+#include "stack/tcp/isn.hpp"
+#include "stack/tcp/rtt_estimator.hpp"
+#include "stack/tcp/seq_num.hpp"
+
+namespace tapstack::tcp {
+namespace {
+
+TEST(SeqNum, ComparesAcrossTheWrap) {
+  const SeqNum a{0xfffffff0u};
+  const SeqNum b = a + 0x20;  // wrapped to 0x10
+  EXPECT_EQ(b.raw(), 0x10u);
+  EXPECT_TRUE(seq_lt(a, b));
+  EXPECT_TRUE(seq_gt(b, a));
+  EXPECT_TRUE(seq_le(a, a));
+  EXPECT_TRUE(seq_ge(b, b));
+  EXPECT_FALSE(seq_lt(b, a));
+  EXPECT_EQ(b.since(a), 0x20u);
+  EXPECT_EQ(seq_max(a, b), b);
+  EXPECT_EQ(seq_min(a, b), a);
+}
+
+TEST(SeqNum, InWindowAtTheWrap) {
+  const SeqNum start{0xffffff00u};
+  EXPECT_TRUE(in_window(start, start, 1));
+  EXPECT_TRUE(in_window(SeqNum{0x10}, start, 0x200));
+  EXPECT_FALSE(in_window(SeqNum{0x100}, start, 0x200));
+  EXPECT_FALSE(in_window(start - 1, start, 0x200));
+  EXPECT_FALSE(in_window(start, start, 0));
+}
+
+TEST(SeqNum, HalfSpaceBoundary) {
+  const SeqNum a{0};
+  EXPECT_TRUE(seq_lt(a, a + 0x7fffffffu));
+  EXPECT_FALSE(seq_lt(a + 0x7fffffffu, a));
+  // Exactly 2^31 apart is ambiguous (RFC 1982 leaves it undefined); callers
+  // never compare values that far apart because windows are below 2^30.
+}
+
+TEST(Isn, KeyedAndClockDriven) {
+  SeededRng r1(1), r2(2);
+  IsnGenerator g1(r1), g2(r2);
+  const FourTuple t{wire::Ipv4Address{10, 0, 0, 2}, 80, wire::Ipv4Address{10, 0, 0, 1}, 40000};
+  FourTuple other = t;
+  other.remote_port = 40001;
+  const Instant zero{};
+  EXPECT_NE(g1.isn(t, zero), g2.isn(t, zero));
+  EXPECT_NE(g1.isn(t, zero), g1.isn(other, zero));
+  // RFC 6528: the clock term advances one per 4 µs.
+  EXPECT_EQ(g1.isn(t, zero + 400us) - g1.isn(t, zero), 100u);
+}
+
+TEST(Isn, SipHashKnownAnswer) {
+  // SipHash-2-4 reference vector: key 00..0f, message 00..07 → 0x93f5f5799a932462.
+  const std::uint64_t k0 = 0x0706050403020100ull, k1 = 0x0f0e0d0c0b0a0908ull;
+  const std::uint64_t m = 0x0706050403020100ull;
+  EXPECT_EQ(siphash24(k0, k1, &m, 1), 0x93f5f5799a932462ull);
+}
+
+TEST(RttEstimator, FollowsRfc6298) {
+  RttEstimator r(1s, 200ms, 60s);
+  EXPECT_EQ(r.rto(), 1s);
+  r.sample(100ms);
+  EXPECT_EQ(r.srtt(), 100ms);
+  EXPECT_EQ(r.rttvar(), 50ms);
+  EXPECT_EQ(r.rto(), 300ms);  // 100 + 4*50
+  r.sample(100ms);
+  EXPECT_EQ(r.rttvar(), 37500us);  // 3/4 * 50
+  EXPECT_EQ(r.rto(), 250ms);
+  r.back_off();
+  EXPECT_EQ(r.rto(), 500ms);
+  for (int i = 0; i < 20; ++i) r.back_off();
+  EXPECT_EQ(r.rto(), 60s);
+  r.reset_backoff();
+  EXPECT_EQ(r.rto(), 250ms);
+  RttEstimator low(1s, 200ms, 60s);
+  low.sample(1ms);
+  EXPECT_EQ(low.rto(), 200ms);  // clamped to rto_min
+}
+
+TEST(NewReno, InitialWindowSlowStartRecoveryTimeout) {
+  NewReno cc(1460);
+  EXPECT_EQ(cc.cwnd(), 14600u);  // RFC 6928
+  cc.on_ack(1460, 0, false);
+  EXPECT_EQ(cc.cwnd(), 16060u);
+  cc.on_enter_recovery(20000);
+  EXPECT_TRUE(cc.in_recovery());
+  EXPECT_EQ(cc.ssthresh(), 10000u);
+  EXPECT_EQ(cc.cwnd(), 10000u + 3 * 1460);
+  cc.on_dup_ack();
+  EXPECT_EQ(cc.cwnd(), 10000u + 4 * 1460);
+  cc.on_ack(2920, 15000, false);  // partial: deflate by 2920, add 1460
+  EXPECT_EQ(cc.cwnd(), 10000u + 3 * 1460);
+  cc.on_ack(1460, 4000, true);
+  EXPECT_FALSE(cc.in_recovery());
+  EXPECT_EQ(cc.cwnd(), 4000u + 1460);
+  cc.on_timeout(30000);
+  EXPECT_EQ(cc.cwnd(), 1460u);
+  EXPECT_EQ(cc.ssthresh(), 15000u);
+}
+
+TEST(ByteRing, WrapsAround) {
+  ByteRing r(8);
+  const std::vector<std::uint8_t> a = {1, 2, 3, 4, 5, 6};
+  EXPECT_EQ(r.write(a), 6u);
+  r.consume(4);
+  const std::vector<std::uint8_t> b = {7, 8, 9, 10, 11, 12, 13};
+  EXPECT_EQ(r.write(b), 6u);  // 2 + 6 = full
+  std::vector<std::uint8_t> out(8);
+  EXPECT_EQ(r.peek(0, out), 8u);
+  EXPECT_EQ(out, (std::vector<std::uint8_t>{5, 6, 7, 8, 9, 10, 11, 12}));
+  std::vector<std::uint8_t> mid(3);
+  EXPECT_EQ(r.peek(5, mid), 3u);
+  EXPECT_EQ(mid, (std::vector<std::uint8_t>{10, 11, 12}));
+}
+
+TEST(ReceiveStore, DeliversOutOfOrderDataInOrder) {
+  ReceiveStore s(100, 4);
+  const std::vector<std::uint8_t> a = {0, 1, 2}, b = {3, 4}, c = {5, 6, 7}, overlap = {4, 5};
+  EXPECT_EQ(s.add(5, c), 0u);
+  EXPECT_EQ(s.add(3, b), 0u);
+  EXPECT_TRUE(s.has_out_of_order());
+  EXPECT_EQ(s.out_of_order_end(), 8u);
+  EXPECT_EQ(s.add(0, a), 8u);
+  EXPECT_FALSE(s.has_out_of_order());
+  std::vector<std::uint8_t> out(10);
+  ASSERT_EQ(s.read(out), 8u);
+  for (std::uint8_t i = 0; i < 8; ++i) EXPECT_EQ(out[i], i);
+  // Overlapping out-of-order pieces are merged without duplication.
+  EXPECT_EQ(s.add(1, overlap), 0u);
+  EXPECT_EQ(s.add(0, std::vector<std::uint8_t>{9, 9}), 3u);
+}
+
+TEST(ReceiveStore, BoundsOutOfOrderSegments) {
+  ReceiveStore s(100, 2);
+  const std::vector<std::uint8_t> x = {1};
+  EXPECT_EQ(s.add(10, x), 0u);
+  EXPECT_EQ(s.add(20, x), 0u);
+  EXPECT_EQ(s.add(30, x), 0u);
+  EXPECT_TRUE(s.last_add_dropped());
+}
+
+}  // namespace
+}  // namespace tapstack::tcp
