@@ -136,7 +136,16 @@ Value to_value(const toml::node& node) {
       value.written = schema::quote(value.string);
       break;
     case toml::node_type::floating_point: value.type = Type::Float; break;
-    case toml::node_type::array: value.type = Type::Array; break;
+    case toml::node_type::array: {
+      value.type = Type::Array;
+      value.written = "[";
+      for (const auto& item : *node.as_array()) {
+        value.items.push_back(to_value(item));
+        value.written += (value.items.size() > 1 ? ", " : "") + value.items.back().written;
+      }
+      value.written += "]";
+      break;
+    }
     case toml::node_type::date: value.type = Type::Date; break;
     case toml::node_type::time: value.type = Type::Time; break;
     case toml::node_type::date_time: value.type = Type::DateTime; break;
@@ -156,7 +165,7 @@ Value override_value(std::string_view text) {
   } catch (const toml::parse_error&) {
     // Not TOML: a bare word such as tap1.
   }
-  return Value{Type::String, false, 0, std::string(text), schema::quote(text)};
+  return Value{Type::String, false, 0, std::string(text), schema::quote(text), {}};
 }
 
 /// One key's value, from the file or an override, waiting to be applied.

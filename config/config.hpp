@@ -82,6 +82,60 @@ struct ServicesConfig {
   friend bool operator==(const ServicesConfig&, const ServicesConfig&) = default;
 };
 
+struct TcpConfig {
+  std::uint32_t send_buffer = 256 * 1024;  // bytes per connection
+  std::uint32_t recv_buffer = 256 * 1024;
+  std::chrono::milliseconds rto_min{200};      // RFC 6298 §2.4 says 1 s; Linux uses 200 ms
+  std::chrono::milliseconds rto_max{60'000};   // RFC 6298 §2.5
+  std::chrono::milliseconds rto_initial{1'000};  // RFC 6298 §2.1
+  std::uint32_t max_retries = 15;      // retransmissions before ETIMEDOUT (Linux tcp_retries2)
+  std::uint32_t max_syn_retries = 6;   // Linux tcp_syn_retries
+  std::chrono::milliseconds msl{30'000};  // TIME-WAIT lasts 2*MSL
+  bool nagle = true;                       // RFC 896; TCP_NODELAY turns it off per socket
+  bool delayed_ack = true;                 // RFC 1122 §4.2.3.2
+  std::chrono::milliseconds delayed_ack_timeout{40};
+  std::uint32_t syn_backlog = 128;         // half-open connections per listener before SYN cookies
+  bool syn_cookies = true;                 // RFC 4987
+  bool window_scaling = true;              // RFC 7323
+  std::uint16_t ephemeral_low = 32768;     // local ports for connect() and bind(port 0)
+  std::uint16_t ephemeral_high = 60999;
+
+  friend bool operator==(const TcpConfig&, const TcpConfig&) = default;
+};
+
+struct UdpConfig {
+  std::uint16_t ephemeral_low = 32768;
+  std::uint16_t ephemeral_high = 60999;
+  std::uint32_t recv_queue_datagrams = 256;  // per socket; more are dropped and counted
+  std::uint32_t recv_queue_bytes = 256 * 1024;
+
+  friend bool operator==(const UdpConfig&, const UdpConfig&) = default;
+};
+
+/// A DNS server: address and port.
+struct DnsServer {
+  wire::Ipv4Address address;
+  std::uint16_t port = 53;
+  friend bool operator==(const DnsServer&, const DnsServer&) = default;
+};
+
+/// One /etc/hosts-style line: an address and the names it answers for.
+struct HostsEntry {
+  wire::Ipv4Address address;
+  std::vector<std::string> names;
+  friend bool operator==(const HostsEntry&, const HostsEntry&) = default;
+};
+
+struct DnsConfig {
+  std::vector<DnsServer> servers;          // empty: only literals and hosts resolve
+  std::chrono::milliseconds timeout{2'000};  // per attempt, as resolv.conf's timeout
+  std::uint32_t attempts = 2;              // rounds through the servers, as resolv.conf's attempts
+  std::uint32_t cache_size = 256;          // answers kept (TTLs honoured)
+  std::vector<HostsEntry> hosts;           // static entries, answered without a query
+
+  friend bool operator==(const DnsConfig&, const DnsConfig&) = default;
+};
+
 struct Config {
   std::string source;  // the file it came from, for messages
   InterfaceConfig interface;
@@ -90,6 +144,9 @@ struct Config {
   ArpConfig arp;
   IpConfig ip;
   IcmpConfig icmp;
+  TcpConfig tcp;
+  UdpConfig udp;
+  DnsConfig dns;
   ServicesConfig services;
 
   friend bool operator==(const Config&, const Config&) = default;

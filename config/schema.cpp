@@ -136,6 +136,73 @@ std::optional<Problem> apply_mode(const Value& value, RpcConfig& rpc) {
   return std::nullopt;
 }
 
+// "10.0.0.1" or "10.0.0.1:5353".
+Parsed<DnsServer> parse_dns_server(std::string_view text) {
+  DnsServer server;
+  const auto colon = text.find(':');
+  if (colon != std::string_view::npos) {
+    const auto port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    for (char c : port_text) {
+      if (c < '0' || c > '9') return Refusal{"has a port that is not a number"};
+      if (port <= 65535) port = port * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (port_text.empty() || port == 0 || port > 65535) return Refusal{"has a port outside 1..65535"};
+    server.port = static_cast<std::uint16_t>(port);
+    text = text.substr(0, colon);
+  }
+  const auto address = parse_host_address(text);
+  if (const auto* refusal = std::get_if<Refusal>(&address)) return *refusal;
+  server.address = std::get<Ipv4Address>(address);
+  return server;
+}
+
+// An /etc/hosts line: "10.0.0.1 gateway.test gw".
+Parsed<HostsEntry> parse_hosts_line(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    if (i > start) words.emplace_back(text.substr(start, i - start));
+  }
+  if (words.size() < 2) return Refusal{"is not \"ADDRESS NAME...\""};
+  const auto address = Ipv4Address::parse(words.front());
+  if (!address) return Refusal{"does not start with an IPv4 address"};
+  for (std::size_t w = 1; w < words.size(); ++w) {
+    if (words[w].size() > 253) return Refusal{"has a name longer than 253 bytes"};
+  }
+  return HostsEntry{*address, {words.begin() + 1, words.end()}};
+}
+
+// A key whose value is an array of strings, each converted by `parse`.
+template <class S, class T>
+Key string_list(const SectionOf<S>& section, std::string_view name, std::vector<T> S::*field,
+                Parser<T> parse, std::string allowed, std::string_view doc) {
+  return section.custom(name, std::move(allowed), doc,
+                        [field, parse](const Value& value, S& out) -> std::optional<Problem> {
+                          if (value.type != Type::Array) {
+                            return "expected an array of strings, got " +
+                                   std::string(describe(value.type));
+                          }
+                          std::vector<T> items;
+                          for (const auto& item : value.items) {
+                            if (item.type != Type::String) {
+                              return "expected an array of strings, found " +
+                                     std::string(describe(item.type));
+                            }
+                            auto parsed = parse(item.string);
+                            if (auto* refusal = std::get_if<Refusal>(&parsed)) {
+                              return item.written + " " + refusal->why;
+                            }
+                            items.push_back(std::get<T>(std::move(parsed)));
+                          }
+                          out.*field = std::move(items);
+                          return std::nullopt;
+                        });
+}
+
 std::vector<Section> build_sections() {
   const SectionOf interface{&Config::interface};
   const SectionOf rpc{&Config::rpc};
@@ -144,6 +211,9 @@ std::vector<Section> build_sections() {
   const SectionOf ip{&Config::ip};
   const SectionOf icmp{&Config::icmp};
   const SectionOf services{&Config::services};
+  const SectionOf tcp{&Config::tcp};
+  const SectionOf udp{&Config::udp};
+  const SectionOf dns{&Config::dns};
   using If = InterfaceConfig;
   return {
       {"interface",
@@ -217,6 +287,69 @@ std::vector<Section> build_sections() {
            icmp.integer("error_burst", &IcmpConfig::error_burst, {0, 1'000'000},
                         "ICMP errors that may be sent at once"),
        }},
+      {"tcp",
+       {
+           tcp.integer("send_buffer", &TcpConfig::send_buffer, {4'096, 64 * 1024 * 1024},
+                       "bytes queued for sending per connection"),
+           tcp.integer("recv_buffer", &TcpConfig::recv_buffer, {4'096, 64 * 1024 * 1024},
+                       "bytes buffered for the reader per connection; sets the window offered"),
+           tcp.integer("rto_min_ms", &TcpConfig::rto_min, {10, 10'000},
+                       "the least retransmission timeout (RFC 6298 §2.4)"),
+           tcp.integer("rto_max_ms", &TcpConfig::rto_max, {1'000, 600'000},
+                       "the greatest retransmission timeout (RFC 6298 §2.5)"),
+           tcp.integer("rto_initial_ms", &TcpConfig::rto_initial, {100, 60'000},
+                       "the timeout before the first RTT sample (RFC 6298 §2.1)"),
+           tcp.integer("max_retries", &TcpConfig::max_retries, {1, 100},
+                       "retransmissions of one segment before the connection fails (ETIMEDOUT)"),
+           tcp.integer("max_syn_retries", &TcpConfig::max_syn_retries, {1, 100},
+                       "retransmissions of a SYN before connect fails"),
+           tcp.integer("msl_ms", &TcpConfig::msl, {1'000, 240'000},
+                       "maximum segment lifetime; TIME-WAIT lasts twice this (RFC 9293 §3.4.2)"),
+           tcp.boolean("nagle", &TcpConfig::nagle,
+                       "hold small segments while data is unacknowledged (RFC 896); per socket: TCP_NODELAY"),
+           tcp.boolean("delayed_ack", &TcpConfig::delayed_ack,
+                       "delay ACKs, at least every second full segment (RFC 1122 §4.2.3.2)"),
+           tcp.integer("delayed_ack_ms", &TcpConfig::delayed_ack_timeout, {1, 500},
+                       "the longest an ACK is delayed"),
+           tcp.integer("syn_backlog", &TcpConfig::syn_backlog, {1, 65'535},
+                       "half-open connections per listener before SYN cookies"),
+           tcp.boolean("syn_cookies", &TcpConfig::syn_cookies,
+                       "answer with SYN cookies when the SYN queue is full (RFC 4987)"),
+           tcp.boolean("window_scaling", &TcpConfig::window_scaling,
+                       "offer the window scale option (RFC 7323)"),
+           tcp.integer("ephemeral_low", &TcpConfig::ephemeral_low, {1'024, 65'535},
+                       "lowest local port picked for connect() and bind to port 0"),
+           tcp.integer("ephemeral_high", &TcpConfig::ephemeral_high, {1'024, 65'535},
+                       "highest such port"),
+       }},
+      {"udp",
+       {
+           udp.integer("ephemeral_low", &UdpConfig::ephemeral_low, {1'024, 65'535},
+                       "lowest local port picked for an unbound socket"),
+           udp.integer("ephemeral_high", &UdpConfig::ephemeral_high, {1'024, 65'535},
+                       "highest such port"),
+           udp.integer("recv_queue_datagrams", &UdpConfig::recv_queue_datagrams, {1, 65'536},
+                       "datagrams queued per socket; more are dropped and counted"),
+           udp.integer("recv_queue_bytes", &UdpConfig::recv_queue_bytes, {65'536, 64 * 1024 * 1024},
+                       "bytes queued per socket"),
+       }},
+      {"dns",
+       {
+           string_list<DnsConfig, DnsServer>(
+               dns, "servers", &DnsConfig::servers, parse_dns_server,
+               "an array of \"ADDRESS\" or \"ADDRESS:PORT\" strings",
+               "the servers asked, in order; empty: only literals and hosts resolve"),
+           dns.integer("timeout_ms", &DnsConfig::timeout, {100, 60'000},
+                       "how long one query waits for an answer"),
+           dns.integer("attempts", &DnsConfig::attempts, {1, 10},
+                       "rounds through the server list before giving up"),
+           dns.integer("cache_size", &DnsConfig::cache_size, {0, 1'000'000},
+                       "answers cached, each for its TTL"),
+           string_list<DnsConfig, HostsEntry>(
+               dns, "hosts", &DnsConfig::hosts, parse_hosts_line,
+               "an array of \"ADDRESS NAME...\" strings, as lines of /etc/hosts",
+               "static names, answered without a query"),
+       }},
       {"services",
        {
            services.boolean("echo", &ServicesConfig::echo, "TCP echo on port 7 (RFC 862)"),
@@ -262,8 +395,36 @@ std::optional<Problem> check_host_address(const Config& config) {
   return std::nullopt;
 }
 
+std::optional<Problem> check_tcp_ports(const Config& config) {
+  if (config.tcp.ephemeral_low > config.tcp.ephemeral_high) {
+    return std::to_string(config.tcp.ephemeral_high) + " is below tcp.ephemeral_low " +
+           std::to_string(config.tcp.ephemeral_low);
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> check_udp_ports(const Config& config) {
+  if (config.udp.ephemeral_low > config.udp.ephemeral_high) {
+    return std::to_string(config.udp.ephemeral_high) + " is below udp.ephemeral_low " +
+           std::to_string(config.udp.ephemeral_low);
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> check_rto(const Config& config) {
+  const auto& tcp = config.tcp;
+  if (tcp.rto_min > tcp.rto_initial || tcp.rto_initial > tcp.rto_max) {
+    return std::to_string(tcp.rto_initial.count()) +
+           " is not between tcp.rto_min_ms and tcp.rto_max_ms";
+  }
+  return std::nullopt;
+}
+
 std::vector<Rule> build_rules() {
   return {
+      {"tcp", "ephemeral_high", "at least tcp.ephemeral_low", check_tcp_ports},
+      {"tcp", "rto_initial_ms", "rto_min_ms <= rto_initial_ms <= rto_max_ms", check_rto},
+      {"udp", "ephemeral_high", "at least udp.ephemeral_low", check_udp_ports},
       {"interface", "gateway", "an address inside interface.address's subnet other than itself",
        check_gateway},
       {"interface", "host_address",

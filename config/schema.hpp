@@ -30,6 +30,7 @@ struct Value {
   std::int64_t integer = 0;
   std::string string;
   std::string written;
+  std::vector<Value> items;  // the elements of an Array
 };
 
 /// Why a value is refused, as a phrase that follows "section.key: ":
