@@ -119,7 +119,12 @@ void Tcb::send_syn(Instant now) {
   snd_.max = snd_.iss + 1;
 }
 
-void Tcb::send_ack(Instant now) { transmit(snd_.nxt, Ack, {}, {}, now); }
+void Tcb::send_ack(Instant now) {
+  // SND.NXT rewinds during go-back-N retransmission; a pure ACK carries the
+  // highest sequence number sent instead, so the peer does not find it below
+  // RCV.NXT and discard it (Linux tcp_acceptable_seq does the same).
+  transmit(snd_.max, Ack, {}, {}, now);
+}
 
 void Tcb::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
   wire::TcpHeader h;
