@@ -29,6 +29,12 @@ App::App(config::Config config, Options options)
   const StackConfig stack_config = make_stack_config(config_, rng_);
   stack_ = std::make_unique<Stack>(stack_config, *sink_, rng_);
   driver_ = std::make_unique<StackDriver>(io_, *stack_);
+  rpc_ = std::make_unique<RpcServer>(
+      io_, config_.rpc, StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver()},
+      *driver_);
+  driver_->set_event_handler(
+      [this](const SocketEvent& event, Instant now) { rpc_->on_socket_event(event, now); });
+  driver_->set_work_handler([this](Instant now) { rpc_->on_stack_work(now); });
   spdlog::info("{} is up: stack {} mac {} mtu {}{}", tap_->name(), ifc.address.to_string(),
                stack_config.mac.to_string(), ifc.mtu,
                ifc.host_address ? ", host side " + ifc.host_address->to_string() : "");
@@ -44,11 +50,15 @@ App::~App() {
 
 int App::run() {
   tap_->start([this](Bytes frame) { driver_->on_frame(frame); });
-  stack_->start(driver_->now());
+  if (auto started = stack_->start(driver_->now()); !started) {
+    throw std::runtime_error(std::string("cannot start the built-in services: ") +
+                             describe(started.error()));
+  }
   driver_->after_stack_work();
+  rpc_->start();
   wait_for_signal();
   notifier_.ready("serving " + config_.interface.address.to_string() + " on " + tap_->name());
-  spdlog::info("ready");
+  spdlog::info("ready; control socket {}", config_.rpc.socket);
   io_.run();
   return 0;
 }
@@ -69,6 +79,7 @@ void App::wait_for_signal() {
 void App::stop() {
   notifier_.stopping();
   signals_.cancel();
+  rpc_->stop();
   tap_->close();
   io_.stop();
 }

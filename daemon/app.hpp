@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "daemon/options.hpp"
 #include "daemon/os_rng.hpp"
+#include "daemon/rpc_server.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/stack_driver.hpp"
 #include "daemon/tap_device.hpp"
@@ -51,6 +52,7 @@ class App {
   std::unique_ptr<TapSink> sink_;
   std::unique_ptr<Stack> stack_;
   std::unique_ptr<StackDriver> driver_;
+  std::unique_ptr<RpcServer> rpc_;  // after the stack: destroyed first
 };
 
 }  // namespace tapstack::daemon

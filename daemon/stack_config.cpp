@@ -1,5 +1,8 @@
 #include "daemon/stack_config.hpp"
 
+#include <ctime>
+#include <string>
+
 namespace tapstack::daemon {
 namespace {
 
@@ -12,6 +15,16 @@ wire::MacAddress random_local_mac(Rng& rng) {
   // Unicast (I/G bit clear), locally administered (U/L bit set): IEEE 802 §8.2.
   octets[0] = static_cast<std::uint8_t>((octets[0] & 0xfc) | 0x02);
   return wire::MacAddress{octets};
+}
+
+// RFC 867 leaves the format open; this is the one Linux's inetd uses (ctime).
+std::string daytime_text() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char line[64];
+  const auto n = std::strftime(line, sizeof line, "%a %b %e %H:%M:%S %Y\r\n", &local);
+  return std::string(line, n);
 }
 
 }  // namespace
@@ -38,6 +51,43 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
 
   out.icmp.error_rate_per_second = config.icmp.error_rate_per_second;
   out.icmp.error_burst = config.icmp.error_burst;
+
+  const auto& tcp = config.tcp;
+  out.tcp.send_buffer = tcp.send_buffer;
+  out.tcp.recv_buffer = tcp.recv_buffer;
+  out.tcp.rto_min = tcp.rto_min;
+  out.tcp.rto_max = tcp.rto_max;
+  out.tcp.rto_initial = tcp.rto_initial;
+  out.tcp.max_retries = tcp.max_retries;
+  out.tcp.max_syn_retries = tcp.max_syn_retries;
+  out.tcp.msl = tcp.msl;
+  out.tcp.nagle = tcp.nagle;
+  out.tcp.delayed_ack = tcp.delayed_ack;
+  out.tcp.delayed_ack_timeout = tcp.delayed_ack_timeout;
+  out.tcp.syn_backlog = tcp.syn_backlog;
+  out.tcp.syn_cookies = tcp.syn_cookies;
+  out.tcp.window_scaling = tcp.window_scaling;
+  out.tcp.ephemeral_low = tcp.ephemeral_low;
+  out.tcp.ephemeral_high = tcp.ephemeral_high;
+
+  out.udp.ephemeral_low = config.udp.ephemeral_low;
+  out.udp.ephemeral_high = config.udp.ephemeral_high;
+  out.udp.recv_queue_datagrams = config.udp.recv_queue_datagrams;
+  out.udp.recv_queue_bytes = config.udp.recv_queue_bytes;
+
+  const auto& dns = config.dns;
+  for (const auto& server : dns.servers) out.dns.servers.push_back({server.address, server.port});
+  out.dns.timeout = dns.timeout;
+  out.dns.attempts = dns.attempts;
+  out.dns.cache_size = dns.cache_size;
+  for (const auto& entry : dns.hosts) {
+    for (const auto& name : entry.names) out.dns.hosts[name].push_back(entry.address);
+  }
+
+  const auto& services = config.services;
+  out.services = {services.echo, services.discard, services.daytime, services.chargen,
+                  services.udp_echo};
+  out.daytime_text = daytime_text;
   return out;
 }
 

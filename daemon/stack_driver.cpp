@@ -19,12 +19,13 @@ void StackDriver::after_stack_work() {
   // Handlers may call into the stack, which can queue more events; loop until
   // quiet (bounded: a handler that keeps producing events gets the rest later).
   for (int round = 0; round < 16; ++round) {
-    auto events = stack_.drain_events();
+    const Instant t = now();
+    auto events = stack_.drain_events(t);
     if (events.empty()) break;
     if (!event_handler_) continue;
-    const Instant t = now();
     for (const auto& event : events) event_handler_(event, t);
   }
+  if (work_handler_) work_handler_(now());
   arm_timer();
 }
 

@@ -26,6 +26,11 @@ class StackDriver {
   void on_frame(Bytes frame);
   /// Called for every socket event the stack queues, after each batch of work.
   void set_event_handler(EventHandler handler) { event_handler_ = std::move(handler); }
+  /// Called once after each batch of work, for results the stack hands out
+  /// by polling rather than as events (ping replies, DNS answers).
+  void set_work_handler(std::function<void(Instant now)> handler) {
+    work_handler_ = std::move(handler);
+  }
   /// Hands out queued events and re-arms the timer; call after any stack call.
   void after_stack_work();
 
@@ -37,6 +42,7 @@ class StackDriver {
   std::chrono::steady_clock::time_point epoch_;
   Instant armed_for_ = Instant::max();
   EventHandler event_handler_;
+  std::function<void(Instant)> work_handler_;
 };
 
 }  // namespace tapstack::daemon

@@ -3,11 +3,13 @@
 // timers run by poll(), next_deadline() says when to call again, frames out
 // through the FrameSink. Single-threaded, sans-I/O, never reads a clock.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "stack/applications.hpp"
 #include "stack/base/bytes.hpp"
 #include "stack/base/rng.hpp"
 #include "stack/base/time.hpp"
@@ -18,6 +20,9 @@
 #include "stack/net/interface.hpp"
 #include "stack/net/ipv4_layer.hpp"
 #include "stack/net/transport.hpp"
+#include "stack/net/udp_layer.hpp"
+#include "stack/tcp/tcp_layer.hpp"
+#include "stack/trace.hpp"
 #include "stack/wire/address.hpp"
 
 namespace tapstack {
@@ -31,16 +36,24 @@ struct StackConfig {
   net::ArpSettings arp;
   net::Ipv4Settings ip;
   net::IcmpSettings icmp;
+  net::UdpSettings udp;
+  tcp::TcpSettings tcp;
+  dns::ResolverSettings dns;
+  ServiceSettings services;
+  /// The line the daytime service sends (RFC 867); the stack has no wall clock.
+  std::function<std::string()> daytime_text;
 };
 
 class Stack {
  public:
-  Stack(const StackConfig& config, FrameSink& sink, Rng& rng);
+  /// `trace`, when given, receives the TCP machinery's events (no behaviour change).
+  Stack(const StackConfig& config, FrameSink& sink, Rng& rng, TraceSink* trace = nullptr);
   Stack(const Stack&) = delete;
   Stack& operator=(const Stack&) = delete;
 
-  /// Announces our address with a gratuitous ARP.
-  void start(Instant now);
+  /// Announces our address with a gratuitous ARP and opens the built-in
+  /// services' sockets (an error names a port that is taken).
+  Result<void> start(Instant now);
   /// One Ethernet frame from the TAP. Its bytes are not kept after return.
   void receive(Bytes frame, Instant now);
   /// Runs due timers: ARP retries and aging, reassembly expiry, transports.
@@ -51,25 +64,41 @@ class Stack {
   net::Ipv4Layer& ipv4() { return ipv4_; }
   net::IcmpLayer& icmp() { return icmp_; }
   const net::ArpCache& arp() const { return arp_; }
+  net::UdpLayer& udp() { return udp_; }
+  tcp::TcpLayer& tcp() { return tcp_; }
+  const tcp::TcpLayer& tcp() const { return tcp_; }
+  dns::Resolver& resolver() { return applications_.resolver(); }
 
-  /// Plugs a transport (UDP, TCP) into IPv4; poll() and next_deadline() include it.
+  /// Plugs a further transport into IPv4 (UDP and TCP are built in); poll()
+  /// and next_deadline() include it.
   void register_transport(net::IpProtocol protocol, net::TransportProtocol& transport);
 
   EventQueue& events() { return events_; }
-  std::vector<SocketEvent> drain_events() { return events_.drain(); }
+  /// The socket events for the caller's sockets; those of the built-in
+  /// applications (resolver, services) are handled inside the stack.
+  std::vector<SocketEvent> drain_events(Instant now) {
+    run_applications(now);
+    return events_.drain();
+  }
 
   /// Every counter of every layer as ("ip.rx_dropped_bad_checksum", n) pairs.
   std::vector<std::pair<std::string, std::uint64_t>> counters() const;
   const StackConfig& config() const { return config_; }
 
  private:
+  /// Hands the applications their events; keeps the rest for drain_events().
+  void run_applications(Instant now);
+
   StackConfig config_;
   net::Interface interface_;
   net::ArpCache arp_;
   net::Ipv4Layer ipv4_;
   net::IcmpLayer icmp_;
-  std::vector<net::TransportProtocol*> transports_;
   EventQueue events_;
+  net::UdpLayer udp_;
+  tcp::TcpLayer tcp_;
+  Applications applications_;
+  std::vector<net::TransportProtocol*> transports_;
 };
 
 }  // namespace tapstack
