@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/cmd_run.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
@@ -69,6 +70,11 @@ int main(int argc, char** argv) {
   listen->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
   listen->add_flag("-u,--udp", udp, "UDP instead of TCP");
 
+  auto* run = app.add_subcommand("run", "run a program with its sockets on the stack (LD_PRELOAD)");
+  std::vector<std::string> command;
+  run->add_option("command", command, "program and arguments")->required();
+  run->prefix_command();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -84,5 +90,9 @@ int main(int argc, char** argv) {
   if (resolve->parsed()) return cmd_resolve(name, json);
   if (connect->parsed()) return cmd_connect(host, port, udp);
   if (listen->parsed()) return cmd_listen(port, udp);
+  if (run->parsed()) {
+    for (const auto& a : run->remaining()) command.push_back(a);
+    return run_command(command, socket_path);
+  }
   return kUsage;
 }
