@@ -121,6 +121,10 @@ class Tcb {
   /// Whether events go to the user (false for unaccepted passive connections
   /// and for TCBs detached by close()).
   void set_announce(bool on) { announce_ = on; }
+  /// The user closed the socket: no more events, and an orphaned FIN-WAIT-2
+  /// gives up after fin_wait2_timeout (Linux tcp_fin_timeout; RFC 9293 has
+  /// no limit, which lets a silent peer pin the TCB forever).
+  void detach(Instant now);
   bool announced() const { return announce_; }
 
   /// Test access: the raw variables, for constructing states directly.
@@ -142,6 +146,7 @@ class Tcb {
   void on_dup_ack(Instant now);
   Step process_text(const Segment& seg, Instant now);
   Step check_fin(const Segment& seg, Instant now);
+  void enter_fin_wait2(Instant now);
   void on_fin(Instant now);
   void take_syn_options(const Segment& syn);
   bool acceptable(const Segment& seg) const;

@@ -227,7 +227,7 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     }
     if (fin_acked) {
       if (state_ == TcpState::FinWait1) {
-        set_state(TcpState::FinWait2, "fin acked", now);
+        enter_fin_wait2(now);
       } else if (state_ == TcpState::Closing) {
         enter_time_wait(now);
       } else if (state_ == TcpState::LastAck) {

@@ -21,6 +21,11 @@ bool ChallengeAckLimiter::allow(Instant now) {
 
 void Tcb::on_timers(Instant now) {
   if (timers_.time_wait && *timers_.time_wait <= now) {
+    if (state_ == TcpState::FinWait2) {
+      ++env_.counters.timeouts;
+      close_with(Errc::TimedOut, "orphaned fin-wait-2 timeout", now);
+      return;
+    }
     ++env_.counters.time_wait_expired;
     trace(TraceKind::TimeWaitExpire, now, 0, 0, 0, 0, 0, "2msl expired");
     close_with(Errc::Ok, "2msl expired", now);
@@ -126,6 +131,18 @@ void Tcb::set_keepalive(bool on, Instant now) {
     timers_.keepalive = now + env_.settings.keepalive_idle;
   } else {
     timers_.keepalive.reset();
+  }
+}
+
+void Tcb::enter_fin_wait2(Instant now) {
+  set_state(TcpState::FinWait2, "fin acked", now);
+  if (!announce_) timers_.time_wait = now + env_.settings.fin_wait2_timeout;
+}
+
+void Tcb::detach(Instant now) {
+  announce_ = false;
+  if (state_ == TcpState::FinWait2 && !timers_.time_wait) {
+    timers_.time_wait = now + env_.settings.fin_wait2_timeout;
   }
 }
 

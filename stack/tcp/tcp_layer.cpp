@@ -260,7 +260,7 @@ Result<void> TcpLayer::close(SocketId id, Instant now) {
     (void)t.shutdown_send(now);
   }
   s->user_owned = false;
-  t.set_announce(false);
+  t.detach(now);
   if (t.state() == TcpState::Closed) free_slot(index, now);
   return {};
 }

@@ -54,6 +54,7 @@ struct TcpSettings {
   std::uint32_t max_retries = 15;     // Linux tcp_retries2
   std::uint32_t max_syn_retries = 6;  // Linux tcp_syn_retries
   Duration msl = 30s;             // TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2)
+  Duration fin_wait2_timeout = 60s;  // closed sockets in FIN-WAIT-2 (Linux tcp_fin_timeout)
   bool delayed_ack = true;
   Duration delayed_ack_timeout = 40ms;  // Linux's minimum; RFC 1122 §4.2.3.2 allows up to 500 ms
   bool nagle = true;                    // RFC 896; TCP_NODELAY turns it off per socket

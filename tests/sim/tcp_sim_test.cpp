@@ -128,6 +128,30 @@ TEST(TcpSim, RunsAreReproducibleFromTheSeed) {
   }
 }
 
+/// Counts events, so the test can show the sink was really used.
+class CountingTrace final : public TraceSink {
+ public:
+  void on_trace(const TraceEvent&) override { ++count; }
+  std::uint64_t count = 0;
+};
+
+TEST(TcpSim, TraceSinkDoesNotChangeBehaviour) {
+  LinkConfig link;
+  link.loss = 0.03;
+  link.reorder = 0.03;
+  CountingTrace trace;
+  SimNetwork plain(link, link, tcp::TcpSettings{}, 31);
+  SimNetwork traced(link, link, tcp::TcpSettings{}, 31, &trace);
+  const TransferResult a = run_transfer(plain, 300'000, 31);
+  const TransferResult b = run_transfer(traced, 300'000, 31);
+  expect_complete(a, 300'000);
+  EXPECT_GT(trace.count, 1000u);
+  EXPECT_EQ(a.end, b.end);
+  EXPECT_EQ(a.client.hash, b.client.hash);
+  EXPECT_EQ(plain.a().packets_sent, traced.a().packets_sent);
+  EXPECT_EQ(plain.b().packets_sent, traced.b().packets_sent);
+}
+
 TEST(TcpSim, CloseAndReopenRepeatedly) {
   LinkConfig link;
   link.loss = 0.02;

@@ -61,6 +61,19 @@ TEST(TcpClose, PassiveCloseThroughLastAck) {
   EXPECT_TRUE(h.has_event(id, SocketEventKind::Closed, Errc::Ok));
 }
 
+TEST(TcpClose, OrphanedFinWait2TimesOut) {
+  TcpHarness h;
+  const SocketId id = h.established_client(kIrs);
+  ASSERT_TRUE(h.layer.close(id, h.now).ok());
+  h.out();
+  h.in({.seq = kIrs + 1, .ack = h.iss + 2});
+  EXPECT_EQ(h.layer.list()[0].state, TcpState::FinWait2);
+  h.advance(59s);
+  EXPECT_EQ(h.layer.list().size(), 1u);
+  h.advance(1s);
+  EXPECT_TRUE(h.layer.list().empty());
+}
+
 TEST(TcpClose, SimultaneousCloseGoesThroughClosing) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
