@@ -12,6 +12,7 @@
 #include "stack/dns/resolver.hpp"
 #include "stack/events.hpp"
 #include "stack/net/udp_layer.hpp"
+#include "stack/services/tcp_services.hpp"
 #include "stack/services/udp_echo.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 
@@ -50,6 +51,7 @@ class Applications {
   dns::Resolver resolver_;
   ServiceSettings services_;
   std::unique_ptr<services::UdpEcho> udp_echo_;
+  std::unique_ptr<services::TcpServices> tcp_services_;
   net::UdpLayer& udp_;
   tcp::TcpLayer& tcp_;
   std::function<std::string()> daytime_text_;
