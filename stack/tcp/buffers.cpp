@@ -55,15 +55,15 @@ std::size_t ReceiveStore::add(std::size_t offset, Bytes data) {
   if (offset > 0) {
     const std::uint64_t key = delivered_ + offset;
     auto it = ooo_.find(key);
-    if (it != ooo_.end()) {
-      if (it->second.size() < data.size()) it->second.assign(data.begin(), data.end());
+    const std::size_t old_size = it != ooo_.end() ? it->second.size() : 0;
+    if (old_size >= data.size()) return 0;  // already have it
+    if (ooo_bytes_ - old_size + data.size() > ring_.capacity() ||
+        (it == ooo_.end() && ooo_.size() >= max_segments_)) {
+      dropped_ = true;  // bounded memory, even with overlapping segments
       return 0;
     }
-    if (ooo_.size() >= max_segments_) {
-      dropped_ = true;
-      return 0;
-    }
-    ooo_.emplace(key, std::vector<std::uint8_t>(data.begin(), data.end()));
+    ooo_bytes_ = ooo_bytes_ - old_size + data.size();
+    ooo_[key].assign(data.begin(), data.end());
     return 0;
   }
   const std::size_t before = ring_.size();
@@ -81,6 +81,7 @@ void ReceiveStore::pull_contiguous() {
       const Bytes rest = Bytes(it->second).subspan(static_cast<std::size_t>(skip));
       delivered_ += ring_.write(rest);
     }
+    ooo_bytes_ -= it->second.size();
     ooo_.erase(it);
   }
 }

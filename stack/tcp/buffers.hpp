@@ -66,6 +66,7 @@ class ReceiveStore {
   std::size_t max_segments_;
   std::uint64_t delivered_ = 0;  // stream offset of RCV.NXT
   std::map<std::uint64_t, std::vector<std::uint8_t>> ooo_;  // by absolute stream offset
+  std::size_t ooo_bytes_ = 0;  // bounded by the ring's capacity, overlaps included
   bool dropped_ = false;
 };
 

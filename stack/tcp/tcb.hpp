@@ -35,6 +35,11 @@ class ChallengeAckLimiter {
   Instant window_start_{};
 };
 
+/// Every segment goes out with DF set: RFC 1191 path MTU discovery, as Linux
+/// does for TCP. A too-small path then answers with ICMP "fragmentation
+/// needed", which shrinks the MSS (Tcb::on_icmp_error).
+inline constexpr net::Ipv4SendOptions kSegmentOptions{.dont_fragment = true};
+
 /// What a TCB needs from its layer.
 struct TcbEnv {
   net::Ipv4Output& ip;

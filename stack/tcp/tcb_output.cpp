@@ -134,7 +134,8 @@ void Tcb::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
   h.ack = ack ? ack->raw() : 0;
   h.flags = static_cast<std::uint8_t>(Rst | (ack ? Ack : 0));
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, {});
-  (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes, {});
+  (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
+                          kSegmentOptions);
   ++env_.counters.tx_segments;
   ++env_.counters.tx_resets;
 }
@@ -150,7 +151,8 @@ void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::Tc
   h.window = window_to_advertise((flags & Syn) != 0);
   h.options = options;
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, payload);
-  (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes, {});
+  (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
+                          kSegmentOptions);
   ++env_.counters.tx_segments;
   trace(TraceKind::SegmentOut, now, h.seq, h.ack, h.flags, static_cast<std::int64_t>(payload.size()),
         h.window);

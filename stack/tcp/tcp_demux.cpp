@@ -119,7 +119,13 @@ void TcpLayer::after_tcb_event(std::uint32_t index, TcpState before, Instant now
       return;
     }
   }
-  if (after == TcpState::Closed && !s.user_owned) free_slot(index, now);
+  if (after == TcpState::Closed) {
+    // A closed connection leaves the demux table at once, so later segments
+    // for its 4-tuple are answered with RST (§3.10.7.1) or reach a listener;
+    // the user keeps the slot (and its error) until close().
+    unlink(index);
+    if (!s.user_owned) free_slot(index, now);
+  }
 }
 
 void TcpLayer::on_listen_segment(std::uint32_t listener_index, const Segment& seg, Instant now) {
@@ -191,7 +197,8 @@ void TcpLayer::send_syn_cookie(const Segment& syn, Instant now) {
   h.window = static_cast<std::uint16_t>(std::min<std::size_t>(settings_.recv_buffer, 65535));
   h.options.mss = static_cast<std::uint16_t>(std::clamp<std::size_t>(ip_.path_mtu(syn.src), 128, 65535) - 40);
   const auto bytes = wire::build_tcp(syn.dst, syn.src, h, {});
-  (void)ip_.send_ipv4(syn.dst, syn.src, net::IpProtocol::Tcp, bytes, {});
+  (void)ip_.send_ipv4(syn.dst, syn.src, net::IpProtocol::Tcp, bytes,
+                          kSegmentOptions);
   ++counters_.tx_segments;
   ++counters_.syn_cookies_sent;
 }
@@ -253,7 +260,8 @@ void TcpLayer::reset_for(const Segment& seg) {
     h.flags = Rst | Ack;
   }
   const auto bytes = wire::build_tcp(seg.dst, seg.src, h, {});
-  (void)ip_.send_ipv4(seg.dst, seg.src, net::IpProtocol::Tcp, bytes, {});
+  (void)ip_.send_ipv4(seg.dst, seg.src, net::IpProtocol::Tcp, bytes,
+                          kSegmentOptions);
   ++counters_.tx_segments;
   ++counters_.tx_resets;
 }

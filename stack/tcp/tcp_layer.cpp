@@ -67,11 +67,18 @@ void TcpLayer::free_slot(std::uint32_t index, Instant now) {
       }
     }
   }
-  if (s.tcb) connections_.erase(s.tcb->tuple());
+  unlink(index);
   const std::uint16_t next_generation = static_cast<std::uint16_t>(s.generation == 0xffff ? 1 : s.generation + 1);
   s = Slot{};
   s.generation = next_generation;
   free_slots_.push_back(index);
+}
+
+void TcpLayer::unlink(std::uint32_t index) {
+  const Slot& s = slots_[index];
+  if (!s.tcb) return;
+  auto it = connections_.find(s.tcb->tuple());
+  if (it != connections_.end() && it->second == index) connections_.erase(it);
 }
 
 bool TcpLayer::port_in_use(wire::Ipv4Address addr, std::uint16_t port, bool any_connection) const {

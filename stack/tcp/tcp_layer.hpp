@@ -107,6 +107,8 @@ class TcpLayer final : public net::TransportProtocol {
   SocketId id_of(std::uint32_t index) const;
   Result<std::uint32_t> allocate_slot();
   void free_slot(std::uint32_t index, Instant now);
+  /// Removes a connection from the demux table (if it is still the one there).
+  void unlink(std::uint32_t index);
   bool port_in_use(wire::Ipv4Address addr, std::uint16_t port, bool any_connection) const;
   Result<std::uint16_t> ephemeral_port(wire::Ipv4Address addr);
   Tcb& make_tcb(std::uint32_t index, const FourTuple& tuple);

@@ -57,7 +57,8 @@ MATCHER_P(HasLen, n, "payload length " + std::to_string(n)) { return arg.payload
 class FakeIpv4Output final : public net::Ipv4Output {
  public:
   Result<void> send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst, net::IpProtocol,
-                         Bytes payload, const net::Ipv4SendOptions&) override {
+                         Bytes payload, const net::Ipv4SendOptions& options) override {
+    all_dont_fragment = all_dont_fragment && options.dont_fragment;
     const auto parsed = wire::parse_tcp(payload, src, dst);
     EXPECT_EQ(parsed.status, wire::TcpParseStatus::Ok) << "layer sent a bad segment";
     sent.push_back(OutSegment{src, dst, parsed.header,
@@ -71,6 +72,7 @@ class FakeIpv4Output final : public net::Ipv4Output {
 
   std::deque<OutSegment> sent;
   std::size_t mtu = 1500;
+  bool all_dont_fragment = true;
 };
 
 /// Records trace events.

@@ -145,5 +145,13 @@ TEST(ReceiveStore, BoundsOutOfOrderSegments) {
   EXPECT_TRUE(s.last_add_dropped());
 }
 
+TEST(ReceiveStore, BoundsOutOfOrderBytesEvenWithOverlaps) {
+  ReceiveStore s(10, 100);
+  const std::vector<std::uint8_t> six(6, 1);
+  EXPECT_EQ(s.add(1, six), 0u);
+  EXPECT_EQ(s.add(2, six), 0u);  // overlapping: 12 bytes held > capacity 10
+  EXPECT_TRUE(s.last_add_dropped());
+}
+
 }  // namespace
 }  // namespace tapstack::tcp

@@ -107,6 +107,16 @@ TEST(TcpAck, VeryOldAckIsAnsweredAndIgnored) {
   EXPECT_EQ(h.read_all(id), "");
 }
 
+TEST(TcpRst, SegmentsAfterResetAreAnsweredWithRst) {
+  TcpHarness h;
+  const SocketId id = h.established_client(kIrs);
+  h.in({.flags = Rst, .seq = kIrs + 1});
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = "late"});
+  EXPECT_THAT(h.out(), AllOf(HasFlags(Rst), HasSeq(h.iss + 1)));
+  EXPECT_EQ(h.layer.info(id)->error, Errc::ConnectionReset);  // kept for the user
+  EXPECT_TRUE(h.ip.all_dont_fragment);
+}
+
 TEST(TcpInfo, ReportsSequenceVariablesAbsoluteAndRelative) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
