@@ -100,7 +100,9 @@ void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_ms
 std::size_t Tcb::send(Bytes data, Instant now) {
   if (!may_send(state_) || fin_queued_) return 0;
   const std::size_t n = send_buf_.write(data);
-  if (n < data.size()) want_writable_ = true;
+  // A writer that filled the buffer (whether or not all of its data fit) is
+  // told when room opens again, as poll() would report POLLOUT.
+  if (n < data.size() || send_buf_.free() == 0) want_writable_ = true;
   if (is_synchronized(state_)) output(now);
   return n;
 }

@@ -37,7 +37,10 @@ bool Tcb::send_next_data(Instant now) {
   // The FIN is still to send unless it went out at or before SND.NXT (which
   // rewinds on a timeout, making it pending again).
   const bool fin_pending = fin_queued_ && !(fin_seq_ && seq_gt(snd_.nxt, *fin_seq_));
-  const std::uint32_t limit = std::min(snd_.wnd, cc_->cwnd());
+  // RFC 3042 limited transmit: the first two duplicate ACKs each let one
+  // new segment out, so a small window can still reach three duplicates.
+  const std::uint32_t limited = cc_->in_recovery() ? 0 : std::min(dup_acks_, 2u) * snd_.mss;
+  const std::uint32_t limit = std::min(snd_.wnd, cc_->cwnd() + limited);
   const std::uint32_t in_flight = flight();
   const std::uint32_t usable = limit > in_flight ? limit - in_flight : 0;
   const std::uint32_t len = std::min({pending, usable, snd_.mss});

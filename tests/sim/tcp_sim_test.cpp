@@ -107,6 +107,24 @@ INSTANTIATE_TEST_SUITE_P(
                       TransferParam{0.01, 2 * kMiB, 5}, TransferParam{0.05, 2 * kMiB, 6},
                       TransferParam{0.20, kMiB / 4, 7}, TransferParam{0.20, kMiB / 4, 8}));
 
+TEST(TcpSim, CongestionOnASlowLinkWithAShortQueue) {
+  // 10 Mbit/s with 5 ms of queue: the senders overflow the queue, so losses
+  // come from congestion rather than chance, in both directions at once.
+  LinkConfig link;
+  link.bits_per_second = 10'000'000;
+  link.queue_limit = 5ms;
+  link.delay = 10ms;
+  SimNetwork net(link, link, tcp::TcpSettings{}, 12);
+  const TransferResult r = run_transfer(net, 2 * kMiB, 12);
+  expect_complete(r, 2 * kMiB);
+  EXPECT_GT(net.link(0).queue_drops + net.link(1).queue_drops, 0u);
+  const double secs = static_cast<double>(to_micros(r.end)) / 1e6;
+  const double mbit = 2.0 * kMiB * 8 / secs / 1e6;
+  std::printf("  10 Mbit/s, 5 ms queue: %.2f Mbit/s per direction, %llu queue drops\n", mbit,
+              static_cast<unsigned long long>(net.link(0).queue_drops + net.link(1).queue_drops));
+  EXPECT_GT(mbit, 3.0);  // a fair share of the link despite the drops
+}
+
 TEST(TcpSim, RunsAreReproducibleFromTheSeed) {
   LinkConfig link;
   link.loss = 0.05;
