@@ -155,10 +155,11 @@ void Tcb::enter_time_wait(Instant now) {
 }
 
 void Tcb::close_with(Errc error, const char* why, Instant now) {
+  const bool already_announced = state_ == TcpState::TimeWait;  // Closed went out on entry
   error_ = error;
   set_state(TcpState::Closed, why, now);
   timers_ = TcbTimers{};
-  notify(SocketEventKind::Closed, error);
+  if (!already_announced) notify(SocketEventKind::Closed, error);
 }
 
 void Tcb::set_state(TcpState s, const char* why, Instant now) {

@@ -61,6 +61,25 @@ TEST(TcpClose, PassiveCloseThroughLastAck) {
   EXPECT_TRUE(h.has_event(id, SocketEventKind::Closed, Errc::Ok));
 }
 
+TEST(TcpClose, FinAndAckOfOurFinGoStraightToTimeWait) {
+  TcpSettings s;
+  s.msl = 1s;
+  TcpHarness h(s);
+  const SocketId id = h.established_client(kIrs);
+  ASSERT_TRUE(h.layer.shutdown_send(id, h.now).ok());
+  h.out();
+  h.in({.flags = Fin | Ack, .seq = kIrs + 1, .ack = h.iss + 2});
+  EXPECT_EQ(h.state(id), TcpState::TimeWait);
+  EXPECT_THAT(h.out(), HasAck(kIrs + 2));
+  h.advance(2s);
+  EXPECT_EQ(h.state(id), TcpState::Closed);
+  int closed = 0;
+  for (const auto& e : h.drain()) closed += e.kind == SocketEventKind::Closed ? 1 : 0;
+  EXPECT_EQ(closed, 1);  // announced once, on entering TIME-WAIT
+  std::uint8_t b[4];
+  EXPECT_EQ(*h.layer.recv(id, b, h.now), 0u);
+}
+
 TEST(TcpClose, OrphanedFinWait2TimesOut) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
