@@ -17,13 +17,14 @@ wire::MacAddress random_local_mac(Rng& rng) {
   return wire::MacAddress{octets};
 }
 
-// RFC 867 leaves the format open; this is the one Linux's inetd uses (ctime).
+// RFC 867 leaves the format open; this is ctime's, as inetd's daytime uses.
+// The service adds the CRLF.
 std::string daytime_text() {
   const std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
   char line[64];
-  const auto n = std::strftime(line, sizeof line, "%a %b %e %H:%M:%S %Y\r\n", &local);
+  const auto n = std::strftime(line, sizeof line, "%a %b %e %H:%M:%S %Y", &local);
   return std::string(line, n);
 }
 

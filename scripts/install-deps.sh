@@ -12,7 +12,7 @@ build_packages=(
 # Tools the e2e tests and benchmarks drive.
 test_packages=(
   iproute2 iputils-ping arping curl netcat-openbsd tcpdump tshark nftables
-  dnsmasq-base iperf3 ethtool python3 systemd procps
+  dnsmasq-base iperf3 ethtool python3 systemd procps hping3 wget
 )
 
 want=("${build_packages[@]}")
