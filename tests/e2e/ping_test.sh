@@ -39,4 +39,9 @@ kill -0 "$E2E_DAEMON_PID" || fail "tapstackd died on malformed frames"
 in_ns ping -n -c 5 -i 0.05 -W 1 10.0.0.2 >"$E2E_DIR/after.txt" || { cat "$E2E_DIR/after.txt"; fail "no answer after malformed frames"; }
 pass "still answering after 5000 malformed frames"
 
+drops=$(TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock" "$TAPSTACK_CLI" stats |
+  awk '$1 ~ /drop|malformed|bad_|truncated|vlan/ {sum += $2} END {print sum + 0}')
+((drops >= 4000)) || fail "counters show only $drops drops for 5000 malformed frames"
+pass "tapstack stats counts $drops dropped malformed frames"
+
 stop_daemon || fail "exit status not 0"
