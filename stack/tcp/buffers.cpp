@@ -64,6 +64,7 @@ std::size_t ReceiveStore::add(std::size_t offset, Bytes data) {
     }
     ooo_bytes_ = ooo_bytes_ - old_size + data.size();
     ooo_[key].assign(data.begin(), data.end());
+    last_ooo_ = key;
     return 0;
   }
   const std::size_t before = ring_.size();
@@ -90,6 +91,27 @@ std::size_t ReceiveStore::out_of_order_end() const {
   std::uint64_t end = delivered_;
   for (const auto& [key, bytes] : ooo_) end = std::max<std::uint64_t>(end, key + bytes.size());
   return static_cast<std::size_t>(end - delivered_);
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> ReceiveStore::out_of_order_ranges(
+    std::size_t max) const {
+  std::vector<std::pair<std::size_t, std::size_t>> merged;
+  for (const auto& [key, bytes] : ooo_) {
+    const auto start = static_cast<std::size_t>(key - delivered_);
+    const std::size_t end = start + bytes.size();
+    if (!merged.empty() && start <= merged.back().second) {
+      merged.back().second = std::max(merged.back().second, end);
+    } else {
+      merged.emplace_back(start, end);
+    }
+  }
+  const auto recent = static_cast<std::size_t>(last_ooo_ - std::min(last_ooo_, delivered_));
+  auto first = std::find_if(merged.begin(), merged.end(), [&](const auto& r) {
+    return r.first <= recent && recent < r.second;
+  });
+  if (first != merged.end()) std::rotate(merged.begin(), first, first + 1);
+  if (merged.size() > max) merged.resize(max);
+  return merged;
 }
 
 std::size_t ReceiveStore::read(MutableBytes out) {

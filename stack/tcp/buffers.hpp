@@ -56,6 +56,10 @@ class ReceiveStore {
   bool has_out_of_order() const { return !ooo_.empty(); }
   /// Relative offset one past the furthest out-of-order byte held (0 if none).
   std::size_t out_of_order_end() const;
+  /// Out-of-order data as merged [start, end) ranges relative to RCV.NXT,
+  /// the range holding the most recently stored segment first (RFC 2018 §4),
+  /// then the others in order, at most `max` of them.
+  std::vector<std::pair<std::size_t, std::size_t>> out_of_order_ranges(std::size_t max) const;
   bool last_add_dropped() const { return dropped_; }
   void resize(std::size_t capacity) { ring_.resize(capacity); }
 
@@ -66,7 +70,8 @@ class ReceiveStore {
   std::size_t max_segments_;
   std::uint64_t delivered_ = 0;  // stream offset of RCV.NXT
   std::map<std::uint64_t, std::vector<std::uint8_t>> ooo_;  // by absolute stream offset
-  std::size_t ooo_bytes_ = 0;  // bounded by the ring's capacity, overlaps included
+  std::size_t ooo_bytes_ = 0;
+  std::uint64_t last_ooo_ = 0;  // absolute offset of the most recently stored segment  // bounded by the ring's capacity, overlaps included
   bool dropped_ = false;
 };
 

@@ -174,6 +174,10 @@ class Tcb {
   std::uint32_t flight() const { return snd_.nxt.since(snd_.una); }
   std::uint32_t unsent() const;
   std::uint16_t local_mss() const;
+  /// RFC 2018 SACK blocks for the ACK being sent (none without out-of-order data).
+  void add_sack_blocks(wire::TcpOptions& options) const;
+  /// Payload bytes per segment: the MSS less any SACK option riding along.
+  std::uint32_t payload_room() const;
 
   // tcb_timers.cpp
   void on_retransmit_timeout(Instant now);
@@ -219,6 +223,7 @@ class Tcb {
   bool announce_ = true;
   bool want_writable_ = false;
   bool peer_ws_ok_ = false;  // both sides sent window scale
+  bool sack_ok_ = false;     // both sides sent SACK-permitted
   std::uint64_t retransmits_ = 0;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;

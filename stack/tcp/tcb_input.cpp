@@ -374,6 +374,7 @@ void Tcb::take_syn_options(const Segment& syn) {
   peer_ws_ok_ = env_.settings.window_scaling && o.window_scale.has_value();
   snd_.wnd_shift = peer_ws_ok_ ? *o.window_scale : 0;
   if (!peer_ws_ok_) rcv_.wnd_shift = 0;
+  sack_ok_ = env_.settings.sack && o.sack_permitted;  // RFC 2018 §2
   cc_ = std::make_unique<NewReno>(snd_.mss);
 }
 

@@ -16,6 +16,23 @@ std::uint16_t Tcb::local_mss() const {
   return static_cast<std::uint16_t>(std::clamp<std::size_t>(mtu, 128, 65535) - 40);
 }
 
+void Tcb::add_sack_blocks(wire::TcpOptions& options) const {
+  if (!sack_ok_ || !recv_.has_out_of_order()) return;
+  const auto ranges = recv_.out_of_order_ranges(wire::kMaxSackBlocks);
+  for (const auto& [start, end] : ranges) {
+    options.sack[options.sack_count++] =
+        wire::SackBlock{(rcv_.nxt + static_cast<std::uint32_t>(start)).raw(),
+                        (rcv_.nxt + static_cast<std::uint32_t>(end)).raw()};
+  }
+}
+
+std::uint32_t Tcb::payload_room() const {
+  if (!sack_ok_ || !recv_.has_out_of_order()) return snd_.mss;
+  const std::size_t blocks =
+      std::min(recv_.out_of_order_ranges(wire::kMaxSackBlocks).size(), wire::kMaxSackBlocks);
+  return snd_.mss - static_cast<std::uint32_t>(4 + 8 * blocks);
+}
+
 std::uint32_t Tcb::unsent() const {
   const std::size_t off = snd_.nxt.since(snd_.una);
   return off < send_buf_.size() ? static_cast<std::uint32_t>(send_buf_.size() - off) : 0;
@@ -43,15 +60,16 @@ bool Tcb::send_next_data(Instant now) {
   const std::uint32_t limit = std::min(snd_.wnd, cc_->cwnd() + limited);
   const std::uint32_t in_flight = flight();
   const std::uint32_t usable = limit > in_flight ? limit - in_flight : 0;
-  const std::uint32_t len = std::min({pending, usable, snd_.mss});
+  const std::uint32_t room = payload_room();
+  const std::uint32_t len = std::min({pending, usable, room});
   // The FIN rides on the last data segment, or goes alone once all data is out.
   const bool fin = fin_pending && len == pending;
   if (len == 0 && !fin) return false;
-  if (len < pending && len < snd_.mss && in_flight > 0 && len < snd_.max_wnd / 2) {
+  if (len < pending && len < room && in_flight > 0 && len < snd_.max_wnd / 2) {
     return false;  // RFC 1122 §4.2.3.4: sender SWS avoidance, wait for a bigger window
   }
   const bool nagle = env_.settings.nagle && !nodelay_;
-  if (nagle && len < snd_.mss && len == pending && !fin && in_flight > 0 &&
+  if (nagle && len < room && len == pending && !fin && in_flight > 0 &&
       seq_gt(small_end_, snd_.una)) {
     // RFC 896 / RFC 1122 §4.2.3.4 with Minshall's refinement (as Linux): hold
     // a partial segment while an earlier partial segment is unacknowledged.
@@ -63,14 +81,14 @@ bool Tcb::send_next_data(Instant now) {
     trace(TraceKind::NagleRelease, now, len, 0, 0, 0, 0, "released");
     nagle_held_ = false;
   }
-  if (len < snd_.mss) small_end_ = snd_.nxt + len;
+  if (len < room) small_end_ = snd_.nxt + len;
   send_range(snd_.nxt, len, fin, now, "data");
   return true;
 }
 
 void Tcb::retransmit_head(Instant now, const char* why) {
   const std::uint32_t len =
-      static_cast<std::uint32_t>(std::min<std::size_t>(snd_.mss, send_buf_.size()));
+      static_cast<std::uint32_t>(std::min<std::size_t>(payload_room(), send_buf_.size()));
   const bool fin = fin_seq_ && snd_.una + len == *fin_seq_;
   if (len == 0 && !fin) return;
   send_range(snd_.una, len, fin, now, why);
@@ -107,6 +125,7 @@ void Tcb::send_syn(Instant now) {
   // RFC 7323 §1.3: offer scaling on our SYN; answer a SYN only if it offered.
   const bool offer_ws = env_.settings.window_scaling && (!passive_ || peer_ws_ok_);
   if (offer_ws) options.window_scale = rcv_.wnd_shift;
+  options.sack_permitted = env_.settings.sack && (!passive_ || sack_ok_);
   const bool first = snd_.max == snd_.iss;
   if (first) {
     rtt_timing_ = std::make_pair(snd_.iss + 1, now);
@@ -153,6 +172,7 @@ void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::Tc
   if ((flags & Ack) != 0) h.ack = rcv_.nxt.raw();
   h.window = window_to_advertise((flags & Syn) != 0);
   h.options = options;
+  if ((flags & (Ack | Syn)) == Ack) add_sack_blocks(h.options);
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, payload);
   (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
                           kSegmentOptions);

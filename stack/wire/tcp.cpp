@@ -22,6 +22,7 @@ constexpr std::uint8_t kOptNop = 1;
 constexpr std::uint8_t kOptMss = 2;
 constexpr std::uint8_t kOptWindowScale = 3;
 constexpr std::uint8_t kOptSackPermitted = 4;
+constexpr std::uint8_t kOptSack = 5;
 constexpr std::uint8_t kOptTimestamps = 8;
 
 void apply_option(TcpOptions& out, std::uint8_t kind, Bytes body) {
@@ -36,6 +37,14 @@ void apply_option(TcpOptions& out, std::uint8_t kind, Bytes body) {
       break;
     case kOptSackPermitted:
       if (body.empty()) out.sack_permitted = true;
+      break;
+    case kOptSack:
+      if (body.size() % 8 == 0 && !body.empty() && body.size() / 8 <= kMaxSackBlocks) {
+        out.sack_count = static_cast<std::uint8_t>(body.size() / 8);
+        for (std::size_t i = 0; i < out.sack_count; ++i) {
+          out.sack[i] = SackBlock{load_be32(body, i * 8), load_be32(body, i * 8 + 4)};
+        }
+      }
       break;
     case kOptTimestamps:
       if (body.size() == 8) out.timestamps = TcpTimestamps{load_be32(body, 0), load_be32(body, 4)};
@@ -114,6 +123,7 @@ std::size_t tcp_options_len(const TcpOptions& o) {
   if (o.sack_permitted) len += 4;  // NOP NOP + 2 (or 2 + TS layout, still 4)
   if (o.timestamps) len += 12;     // NOP NOP + 10 (or shares with SACK-permitted)
   if (o.sack_permitted && o.timestamps) len -= 4;  // SACK-perm + TS = 12 bytes
+  if (o.sack_count > 0) len += 4 + 8 * std::size_t{o.sack_count};  // NOP NOP kind len blocks
   return len;
 }
 
@@ -152,6 +162,17 @@ std::size_t write_options(MutableBytes b, const TcpOptions& o) {
     put(kOptWindowScale);
     put(3);
     put(*o.window_scale);
+  }
+  if (o.sack_count > 0) {
+    put(kOptNop);
+    put(kOptNop);
+    put(kOptSack);
+    put(static_cast<std::uint8_t>(2 + 8 * o.sack_count));
+    for (std::size_t i = 0; i < o.sack_count; ++i) {
+      store_be32(b, at, o.sack[i].left);
+      store_be32(b, at + 4, o.sack[i].right);
+      at += 8;
+    }
   }
   return at;
 }

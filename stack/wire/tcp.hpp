@@ -3,6 +3,7 @@
 // understands: MSS (§3.2), window scale and timestamps (RFC 7323), and
 // SACK-permitted (RFC 2018). Parsing checks lengths and the checksum first;
 // option parsing never reads past the header.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,11 +40,21 @@ struct TcpTimestamps {
   friend bool operator==(const TcpTimestamps&, const TcpTimestamps&) = default;
 };
 
+/// One SACK block (RFC 2018 §3): [left, right) in sequence space.
+struct SackBlock {
+  std::uint32_t left = 0;
+  std::uint32_t right = 0;
+  friend bool operator==(const SackBlock&, const SackBlock&) = default;
+};
+inline constexpr std::size_t kMaxSackBlocks = 4;  // 2 + 4*8 = 34 bytes, fits without timestamps
+
 /// The options tapstack reads and writes. Unknown options are skipped.
 struct TcpOptions {
   std::optional<std::uint16_t> mss;
   std::optional<std::uint8_t> window_scale;  // already clamped to kTcpMaxWindowShift
   bool sack_permitted = false;
+  std::array<SackBlock, kMaxSackBlocks> sack{};  // the first sack_count are valid
+  std::uint8_t sack_count = 0;
   std::optional<TcpTimestamps> timestamps;
   bool malformed = false;  // parsing stopped at a bad length; what came before is kept
   friend bool operator==(const TcpOptions&, const TcpOptions&) = default;

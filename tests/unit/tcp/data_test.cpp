@@ -51,6 +51,41 @@ TEST(TcpData, OutOfOrderIsAckedAtOnceAndDeliveredInOrder) {
   EXPECT_EQ(h.read_all(id), "");
 }
 
+TEST(TcpData, SackBlocksReportOutOfOrderData) {
+  TcpHarness h;
+  const SocketId id = *h.layer.open();
+  ASSERT_TRUE(h.layer.bind(id, kLocal, kLocalPort).ok());
+  ASSERT_TRUE(h.layer.connect(id, kRemote, kRemotePort, h.now).ok());
+  const OutSegment syn = h.out();
+  EXPECT_TRUE(syn.h.options.sack_permitted);
+  h.iss = syn.h.seq;
+  SegSpec synack{.flags = Syn | Ack, .seq = kIrs, .ack = h.iss + 1};
+  synack.options.sack_permitted = true;
+  h.in(synack);
+  h.out();
+  h.in({.seq = kIrs + 11, .ack = h.iss + 1, .payload = "kkk"});
+  OutSegment a = h.out();
+  ASSERT_EQ(a.h.options.sack_count, 1);
+  EXPECT_EQ(a.h.options.sack[0], (wire::SackBlock{kIrs + 11, kIrs + 14}));
+  h.in({.seq = kIrs + 21, .ack = h.iss + 1, .payload = "uu"});
+  a = h.out();
+  ASSERT_EQ(a.h.options.sack_count, 2);
+  EXPECT_EQ(a.h.options.sack[0], (wire::SackBlock{kIrs + 21, kIrs + 23}));  // newest first
+  EXPECT_EQ(a.h.options.sack[1], (wire::SackBlock{kIrs + 11, kIrs + 14}));
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = "0123456789"});
+  a = h.out();
+  EXPECT_EQ(a.h.ack, kIrs + 14);
+  ASSERT_EQ(a.h.options.sack_count, 1);
+  EXPECT_EQ(a.h.options.sack[0], (wire::SackBlock{kIrs + 21, kIrs + 23}));
+}
+
+TEST(TcpData, NoSackWithoutThePeersPermission) {
+  TcpHarness h;
+  h.established_client(kIrs);  // the SYN-ACK carries no SACK-permitted
+  h.in({.seq = kIrs + 11, .ack = h.iss + 1, .payload = "kkk"});
+  EXPECT_EQ(h.out().h.options.sack_count, 0);
+}
+
 TEST(TcpData, SegmentsByMssAndRespectsPeerWindow) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs, std::nullopt, 500);

@@ -97,6 +97,26 @@ TEST(WireTcpOptions, ClampsWindowScaleAndIgnoresWrongLengths) {
   EXPECT_TRUE(o.sack_permitted);
 }
 
+TEST(WireTcpOptions, SackBlocksRoundTripAndBadLengthsAreIgnored) {
+  TcpHeader h;
+  h.flags = tcp_flags::Ack;
+  h.options.sack_count = 2;
+  h.options.sack[0] = SackBlock{100, 200};
+  h.options.sack[1] = SackBlock{0xfffffff0u, 5};
+  const auto b = build_tcp(kSrc, kDst, h, {});
+  EXPECT_EQ(b.size(), 20u + 4 + 16);
+  const TcpParsed p = parse_tcp(b, kSrc, kDst);
+  ASSERT_EQ(p.status, TcpParseStatus::Ok);
+  EXPECT_EQ(p.header.options.sack_count, 2);
+  EXPECT_EQ(p.header.options.sack[1], (SackBlock{0xfffffff0u, 5}));
+  const std::vector<std::uint8_t> odd = {5, 7, 0, 0, 0, 1, 0};
+  EXPECT_EQ(parse_tcp_options(odd).sack_count, 0);
+  std::vector<std::uint8_t> five(2 + 40, 0);
+  five[0] = 5;
+  five[1] = 42;
+  EXPECT_EQ(parse_tcp_options(five).sack_count, 0);  // more than 4 blocks
+}
+
 TEST(WireTcpOptions, EndOfListStopsParsing) {
   const std::vector<std::uint8_t> eol = {0, 2, 4, 5, 0xb4};
   const TcpOptions o = parse_tcp_options(eol);
