@@ -1,5 +1,7 @@
 #include "client/cli/cmd_run.hpp"
 
+#include "client/cli/cli.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #ifndef TAPSTACK_PRELOAD_NAME
 #define TAPSTACK_PRELOAD_NAME "libtapstack-preload.so"
@@ -65,6 +68,39 @@ int run_command(const std::vector<std::string>& argv, const std::string& socket_
   const int e = errno;
   std::fprintf(stderr, "tapstack: run: cannot execute %s: %s\n", args[0], std::strerror(e));
   return e == ENOENT ? 127 : 126;
+}
+
+std::optional<int> run_from_argv(int argc, char** argv) {
+  std::string socket_path;
+  int i = 1;
+  for (; i < argc; ++i) {  // the global options main() also knows
+    const std::string_view a = argv[i];
+    if ((a == "-S" || a == "--socket") && i + 1 < argc) {
+      socket_path = argv[++i];
+    } else if (a.starts_with("--socket=")) {
+      socket_path = a.substr(9);
+    } else if (a.starts_with("-S") && a.size() > 2) {
+      socket_path = a.substr(2);
+    } else if (a != "-j" && a != "--json") {
+      break;
+    }
+  }
+  if (i >= argc || std::string_view(argv[i]) != "run") return std::nullopt;
+  ++i;
+  if (i < argc && std::string_view(argv[i]) == "--") ++i;
+  if (i < argc && (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help")) {
+    std::printf("Usage: tapstack [-S PATH] run [--] PROGRAM [ARGS...]\n"
+                "Runs PROGRAM with %s preloaded: its IPv4 and dual-stack IPv6 sockets use the stack.\n",
+                TAPSTACK_PRELOAD_NAME);
+    return kOk;
+  }
+  const std::vector<std::string> command(argv + i, argv + argc);
+  if (command.empty()) {
+    std::fprintf(stderr, "tapstack: run: no program given\n");
+    return kUsage;
+  }
+  if (!connect_daemon(socket_path)) return kNoDaemon;
+  return run_command(command, socket_path);
 }
 
 }  // namespace tapstack::cli

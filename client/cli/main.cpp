@@ -30,6 +30,7 @@ bool connect_daemon(const std::string& path) {
 
 int main(int argc, char** argv) {
   using namespace tapstack::cli;
+  if (const auto rc = run_from_argv(argc, argv)) return *rc;
   CLI::App app{"tapstack — talk to the tapstackd userland TCP/IP stack"};
   app.require_subcommand(1);
   std::string socket_path;
@@ -71,9 +72,7 @@ int main(int argc, char** argv) {
   listen->add_flag("-u,--udp", udp, "UDP instead of TCP");
 
   auto* run = app.add_subcommand("run", "run a program with its sockets on the stack (LD_PRELOAD)");
-  std::vector<std::string> command;
-  run->add_option("command", command, "program and arguments")->required();
-  run->prefix_command();
+  run->prefix_command()->allow_extras();  // parsed by run_from_argv
 
   try {
     app.parse(argc, argv);
@@ -90,9 +89,5 @@ int main(int argc, char** argv) {
   if (resolve->parsed()) return cmd_resolve(name, json);
   if (connect->parsed()) return cmd_connect(host, port, udp);
   if (listen->parsed()) return cmd_listen(port, udp);
-  if (run->parsed()) {
-    for (const auto& a : run->remaining()) command.push_back(a);
-    return run_command(command, socket_path);
-  }
   return kUsage;
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# HTTP clients and a server, unmodified, on the stack: curl and wget fetch
+# 50 MiB from a kernel python3 -m http.server (sha256 must match), by address
+# and by a name the stack's resolver knows; python3 -m http.server (dual-stack
+# on ::) serves the same file to a kernel curl.
+source "$(dirname "$0")/lib.sh"
+source "$TAPSTACK_SOURCE_DIR/tests/preload/e2e_helpers.sh"
+
+make_namespace
+start_daemon --set 'dns.hosts=["10.0.0.1 web.test"]'
+mkdir -p "$E2E_DIR/www"
+make_file "$E2E_DIR/www/big.bin" "${PRELOAD_HTTP_MIB:-50}"
+want=$(sha "$E2E_DIR/www/big.bin")
+
+in_ns python3 -m http.server 8000 --bind 10.0.0.1 --directory "$E2E_DIR/www" >"$E2E_DIR/kernel_http.log" 2>&1 &
+wait_for 10 "kernel_listening 8000" || fail "kernel http.server did not listen"
+
+on_stack timeout 120 curl -sS --fail -o "$E2E_DIR/curl.bin" http://10.0.0.1:8000/big.bin ||
+  fail "tapstack run curl http://10.0.0.1:8000/big.bin failed"
+[[ $(sha "$E2E_DIR/curl.bin") == "$want" ]] || fail "curl: sha256 differs ($(stat -c %s "$E2E_DIR/curl.bin") bytes)"
+pass "tapstack run curl: ${PRELOAD_HTTP_MIB:-50} MiB from the kernel's http.server, sha256 matches"
+
+on_stack timeout 120 wget -q -O "$E2E_DIR/wget.bin" http://10.0.0.1:8000/big.bin ||
+  fail "tapstack run wget failed"
+[[ $(sha "$E2E_DIR/wget.bin") == "$want" ]] || fail "wget: sha256 differs"
+pass "tapstack run wget: sha256 matches"
+
+on_stack timeout 30 curl -sS --fail -o /dev/null -w '%{remote_ip}\n' http://web.test:8000/big.bin >"$E2E_DIR/name.txt" ||
+  fail "tapstack run curl http://web.test:8000/ (name through the stack's resolver) failed"
+grep -qx "10.0.0.1" "$E2E_DIR/name.txt" || fail "web.test resolved to $(cat "$E2E_DIR/name.txt")"
+pass "getaddrinfo through the stack's resolver: web.test → 10.0.0.1"
+
+on_stack python3 -m http.server 8080 --directory "$E2E_DIR/www" >"$E2E_DIR/stack_http.log" 2>&1 &
+wait_for 10 "stack_listening 8080" || { cat "$E2E_DIR/stack_http.log"; fail "python3 -m http.server on the stack did not listen"; }
+in_ns timeout 120 curl -sS --fail -o "$E2E_DIR/served.bin" http://10.0.0.2:8080/big.bin ||
+  { cat "$E2E_DIR/stack_http.log"; fail "kernel curl from the stack's http.server failed"; }
+[[ $(sha "$E2E_DIR/served.bin") == "$want" ]] || fail "served file: sha256 differs"
+grep -q "::ffff:10.0.0.1" "$E2E_DIR/stack_http.log" ||
+  { cat "$E2E_DIR/stack_http.log"; fail "http.server did not log the client as ::ffff:10.0.0.1"; }
+pass "tapstack run python3 -m http.server 8080 (on ::): kernel curl gets the file, client seen as ::ffff:10.0.0.1"
+
+stop_daemon || fail "exit status not 0"
