@@ -55,7 +55,7 @@ bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
 }
 
 void Tcb::open_active(SeqNum iss, Instant now) {
-  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
+  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = rexmit_next_ = iss;
   rcv_.mss = local_mss();
   set_state(TcpState::SynSent, "active open", now);
   send_syn(now);
@@ -64,7 +64,7 @@ void Tcb::open_active(SeqNum iss, Instant now) {
 
 void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   passive_ = true;
-  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
+  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = rexmit_next_ = iss;
   rcv_.irs = syn.seq();
   rcv_.nxt = syn.seq() + 1;
   rcv_.adv_edge = rcv_.nxt;
@@ -82,6 +82,7 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
 void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_mss, Instant now) {
   passive_ = true;
   snd_.iss = snd_.recover = small_end_ = iss;
+  rexmit_next_ = iss + 1;
   snd_.una = snd_.nxt = snd_.max = iss + 1;
   rcv_.irs = ack.seq() - 1;
   rcv_.nxt = ack.seq();

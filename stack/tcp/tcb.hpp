@@ -15,6 +15,7 @@
 #include "stack/tcp/congestion.hpp"
 #include "stack/tcp/isn.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
+#include "stack/tcp/sack_scoreboard.hpp"
 #include "stack/tcp/segment.hpp"
 #include "stack/tcp/seq_num.hpp"
 #include "stack/tcp/tcp_types.hpp"
@@ -148,7 +149,13 @@ class Tcb {
   Step check_ack(const Segment& seg, Instant now);
   Step process_ack(const Segment& seg, Instant now);
   void update_window(const Segment& seg);
-  void on_dup_ack(Instant now);
+  void on_dup_ack(Instant now, bool hole_sent);
+  /// Takes the SACK blocks of an ACK; returns true if any reported new data.
+  bool take_sack_blocks(const Segment& seg);
+  /// RFC 6675-style: enter recovery on enough SACKed data, then repair holes.
+  bool on_sack(Instant now);
+  void enter_recovery(Instant now, const char* why);
+  bool retransmit_next_hole(Instant now, const char* why);
   Step process_text(const Segment& seg, Instant now);
   Step check_fin(const Segment& seg, Instant now);
   void enter_fin_wait2(Instant now);
@@ -201,6 +208,8 @@ class Tcb {
   std::unique_ptr<CongestionControl> cc_;
   ByteRing send_buf_;  // byte 0 is SND.UNA once the SYN is acknowledged
   ReceiveStore recv_;
+  SackScoreboard sacked_;
+  SeqNum rexmit_next_;  // next sequence number SACK recovery may retransmit
   Errc error_ = Errc::Ok;
 
   bool fin_queued_ = false;     // user asked for FIN

@@ -189,7 +189,8 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     ++env_.counters.rx_dropped_bad_ack;
     return Step::DropAndAck;
   }
-  if (seq_gt(ack, snd_.una)) {
+  const bool advanced = seq_gt(ack, snd_.una);
+  if (advanced) {
     const std::uint32_t acked = ack.since(snd_.una);
     const bool syn_acked = snd_.una == snd_.iss;
     const bool fin_acked = fin_seq_ && seq_gt(ack, *fin_seq_) && seq_le(snd_.una, *fin_seq_);
@@ -207,13 +208,18 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     retries_ = 0;
     dup_acks_ = 0;
     rtt_.reset_backoff();
+    sacked_.advance(ack);
+    rexmit_next_ = seq_max(rexmit_next_, ack);
     const bool recovering = cc_->in_recovery();
     const bool full = seq_ge(ack, snd_.recover);
     cc_->on_ack(acked, flight(), full);
     if (recovering) {
       trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0,
             full ? "recovery done" : "partial ack");
-      if (!full) retransmit_head(now, "newreno partial ack");  // RFC 6582 §3.2 step 5
+      // RFC 6582 §3.2 step 5: a partial ACK retransmits the next missing segment.
+      if (!full && !(sack_ok_ && retransmit_next_hole(now, "sack partial ack"))) {
+        retransmit_head(now, "newreno partial ack");
+      }
     }
     // RFC 6298 §5.2/§5.3: stop the timer when all is acked, else restart it.
     if (snd_.una == snd_.max) {
@@ -235,10 +241,11 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
         return Step::Closed;
       }
     }
-  } else if (ack == snd_.una && seg.payload.empty() && !seg.syn() && !seg.fin() &&
-             snd_.max != snd_.una &&
-             (std::uint32_t{seg.header.window} << snd_.wnd_shift) == snd_.wnd) {
-    on_dup_ack(now);  // RFC 5681 §2 definition of a duplicate ACK
+  }
+  const bool hole_sent = take_sack_blocks(seg) && on_sack(now);
+  if (!advanced && ack == snd_.una && seg.payload.empty() && !seg.syn() && !seg.fin() &&
+      snd_.max != snd_.una && (std::uint32_t{seg.header.window} << snd_.wnd_shift) == snd_.wnd) {
+    on_dup_ack(now, hole_sent);  // RFC 5681 §2 definition of a duplicate ACK
   }
   update_window(seg);
   return Step::Continue;
@@ -259,21 +266,60 @@ void Tcb::update_window(const Segment& seg) {
   }
 }
 
-void Tcb::on_dup_ack(Instant now) {
+void Tcb::on_dup_ack(Instant now, bool hole_sent) {
   ++dup_acks_;
   if (cc_->in_recovery()) {
-    cc_->on_dup_ack();  // RFC 6582 §3.2 step 3: inflate, output() may send new data
+    // RFC 6582 §3.2 step 3: inflate, so output() may send new data; not when
+    // this ACK already released a SACK hole retransmission (one out per one in).
+    if (!hole_sent) cc_->on_dup_ack();
     return;
   }
   // RFC 6582 §3.2 step 1: only when the ACK covers more than `recover`, so
   // duplicates from before a timeout do not trigger a second reduction.
   if (dup_acks_ != 3 || !seq_gt(snd_.una, snd_.recover)) return;
+  enter_recovery(now, "3 dup acks");
+}
+
+void Tcb::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
   cc_->on_enter_recovery(snd_.max.since(snd_.una));
-  trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0, "3 dup acks");
+  trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0, why);
   ++env_.counters.fast_retransmits;
+  rexmit_next_ = snd_.una;
   retransmit_head(now, "fast retransmit");
+  rexmit_next_ = seq_max(rexmit_next_, seq_min(snd_.una + payload_room(), snd_.max));
   timers_.retransmit = now + rtt_.rto();
+}
+
+bool Tcb::take_sack_blocks(const Segment& seg) {
+  if (!sack_ok_) return false;
+  bool fresh = false;
+  const wire::TcpOptions& o = seg.header.options;
+  for (std::size_t i = 0; i < o.sack_count; ++i) {
+    fresh |= sacked_.add(SeqNum{o.sack[i].left}, SeqNum{o.sack[i].right}, snd_.una, snd_.max);
+  }
+  return fresh;
+}
+
+bool Tcb::on_sack(Instant now) {
+  if (!cc_->in_recovery()) {
+    // RFC 6675 §5 (IsLost with DupThresh = 3): three segments' worth SACKed
+    // above SND.UNA means it is lost, even when the ACKs carried data and so
+    // were not counted as duplicates.
+    if (sacked_.sacked_bytes() < 3 * snd_.mss || !seq_gt(snd_.una, snd_.recover)) return false;
+    enter_recovery(now, "sack loss detection");
+    return true;
+  }
+  return retransmit_next_hole(now, "sack hole");
+}
+
+bool Tcb::retransmit_next_hole(Instant now, const char* why) {
+  const auto hole = sacked_.next_hole(seq_max(snd_.una, rexmit_next_));
+  if (!hole) return false;
+  const std::uint32_t len = std::min(hole->second.since(hole->first), payload_room());
+  send_range(hole->first, len, false, now, why);
+  rexmit_next_ = hole->first + len;
+  return true;
 }
 
 Step Tcb::process_text(const Segment& seg, Instant now) {

@@ -50,6 +50,8 @@ void Tcb::output(Instant now) {
 }
 
 bool Tcb::send_next_data(Instant now) {
+  // Resending after a timeout: skip what the peer has SACKed since.
+  if (seq_lt(snd_.nxt, snd_.max)) snd_.nxt = seq_min(sacked_.skip_sacked(snd_.nxt), snd_.max);
   const std::uint32_t pending = unsent();
   // The FIN is still to send unless it went out at or before SND.NXT (which
   // rewinds on a timeout, making it pending again).

@@ -85,6 +85,8 @@ void Tcb::on_retransmit_timeout(Instant now) {
   trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0, "rto");
   snd_.recover = snd_.max;
   dup_acks_ = 0;
+  sacked_.clear();  // RFC 2018 §8
+  rexmit_next_ = snd_.una;
   // Go back to SND.UNA: the segments after it are resent as the window reopens.
   snd_.nxt = snd_.una;
   retransmit_head(now, "rto");

@@ -6,6 +6,7 @@
 #include "stack/tcp/congestion.hpp"
 #include "stack/tcp/isn.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
+#include "stack/tcp/sack_scoreboard.hpp"
 #include "stack/tcp/seq_num.hpp"
 
 namespace tapstack::tcp {
@@ -151,6 +152,41 @@ TEST(ReceiveStore, BoundsOutOfOrderBytesEvenWithOverlaps) {
   EXPECT_EQ(s.add(1, six), 0u);
   EXPECT_EQ(s.add(2, six), 0u);  // overlapping: 12 bytes held > capacity 10
   EXPECT_TRUE(s.last_add_dropped());
+}
+
+}  // namespace
+}  // namespace tapstack::tcp
+
+namespace tapstack::tcp {
+namespace {
+
+TEST(SackScoreboard, MergesFindsHolesAndAdvances) {
+  const SeqNum una{0xfffffff0u};  // across the wrap
+  const SeqNum max = una + 10000;
+  SackScoreboard sb;
+  EXPECT_TRUE(sb.add(una + 1000, una + 2000, una, max));
+  EXPECT_FALSE(sb.add(una + 1200, una + 1500, una, max));  // nothing new
+  EXPECT_TRUE(sb.add(una + 3000, una + 4000, una, max));
+  EXPECT_FALSE(sb.add(una - 10, una + 5, una, max));       // below SND.UNA (D-SACK)
+  EXPECT_FALSE(sb.add(una + 9000, una + 11000, una, max)); // beyond what was sent
+  EXPECT_EQ(sb.sacked_bytes(), 2000u);
+  auto hole = sb.next_hole(una);
+  ASSERT_TRUE(hole);
+  EXPECT_EQ(hole->first, una);
+  EXPECT_EQ(hole->second, una + 1000);
+  hole = sb.next_hole(una + 1500);
+  ASSERT_TRUE(hole);
+  EXPECT_EQ(hole->first, una + 2000);
+  EXPECT_EQ(hole->second, una + 3000);
+  EXPECT_FALSE(sb.next_hole(una + 4000));  // nothing SACKed above: not a hole
+  EXPECT_EQ(sb.skip_sacked(una + 1500), una + 2000);
+  EXPECT_EQ(sb.skip_sacked(una + 2500), una + 2500);
+  EXPECT_TRUE(sb.add(una + 2000, una + 3000, una, max));  // fills the gap: one range
+  EXPECT_EQ(sb.sacked_bytes(), 3000u);
+  sb.advance(una + 2500);
+  EXPECT_EQ(sb.sacked_bytes(), 1500u);
+  sb.advance(una + 5000);
+  EXPECT_TRUE(sb.empty());
 }
 
 }  // namespace
