@@ -48,7 +48,7 @@ int to_eai(int e) {
     case ETIMEDOUT:
     case EAGAIN: return EAI_AGAIN;
     case ENOMEM: return EAI_MEMORY;
-    default: errno = e; return EAI_SYSTEM;
+    default: return EAI_FAIL;  // no servers configured, the daemon unreachable…
   }
 }
 

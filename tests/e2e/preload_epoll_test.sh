@@ -12,12 +12,12 @@ on_stack "$E2E_DIR/epoll_echo" 7000 8 6 >"$E2E_DIR/server.log" 2>&1 &
 server=$!
 wait_for 5 "stack_listening 7000" || { cat "$E2E_DIR/server.log"; fail "epoll_echo did not listen"; }
 
-in_ns timeout 120 python3 - <<'PY' || fail "echo clients failed"
+in_ns env KIB="${PRELOAD_EPOLL_KIB:-1024}" timeout 120 python3 - <<'PY' || fail "echo clients failed"
 import os, socket, threading
 errors = []
 def client(i):
     try:
-        data = os.urandom(1 << 20)
+        data = os.urandom(int(os.environ["KIB"]) * 1024)
         s = socket.create_connection(("10.0.0.2", 7000), timeout=60)
         got = bytearray()
         def reader():
@@ -36,6 +36,6 @@ ts = [threading.Thread(target=client, args=(i,)) for i in range(8)]
 if errors: raise SystemExit("\n".join(errors))
 PY
 wait "$server" || { cat "$E2E_DIR/server.log"; fail "epoll_echo exited with an error"; }
-pass "epoll echo server on the stack: 8 × 1 MiB echoed intact, server exited after the last close"
+pass "epoll echo server on the stack: 8 × ${PRELOAD_EPOLL_KIB:-1024} KiB echoed intact, server exited after the last close"
 
 stop_daemon || fail "exit status not 0"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # HTTP clients and a server, unmodified, on the stack: curl and wget fetch
 # 50 MiB from a kernel python3 -m http.server (sha256 must match), by address
-# and by a name the stack's resolver knows; python3 -m http.server (dual-stack
-# on ::) serves the same file to a kernel curl.
+# and by a name the stack's resolver knows; python3 -m http.server serves the
+# same file to a kernel curl, and serves dual-stack on ::.
 source "$(dirname "$0")/lib.sh"
 source "$TAPSTACK_SOURCE_DIR/tests/preload/e2e_helpers.sh"
 
@@ -35,8 +35,15 @@ wait_for 10 "stack_listening 8080" || { cat "$E2E_DIR/stack_http.log"; fail "pyt
 in_ns timeout 120 curl -sS --fail -o "$E2E_DIR/served.bin" http://10.0.0.2:8080/big.bin ||
   { cat "$E2E_DIR/stack_http.log"; fail "kernel curl from the stack's http.server failed"; }
 [[ $(sha "$E2E_DIR/served.bin") == "$want" ]] || fail "served file: sha256 differs"
-grep -q "::ffff:10.0.0.1" "$E2E_DIR/stack_http.log" ||
-  { cat "$E2E_DIR/stack_http.log"; fail "http.server did not log the client as ::ffff:10.0.0.1"; }
-pass "tapstack run python3 -m http.server 8080 (on ::): kernel curl gets the file, client seen as ::ffff:10.0.0.1"
+pass "tapstack run python3 -m http.server 8080: kernel curl gets the file, sha256 matches"
+
+# Dual stack: an AF_INET6 socket on :: serves IPv4 and sees mapped peers.
+on_stack python3 -m http.server 8081 --bind :: --directory "$E2E_DIR/www" >"$E2E_DIR/stack_http6.log" 2>&1 &
+wait_for 10 "stack_listening 8081" || { cat "$E2E_DIR/stack_http6.log"; fail "http.server --bind :: did not listen"; }
+in_ns timeout 30 curl -sS --fail -o /dev/null http://10.0.0.2:8081/ || fail "kernel curl to http.server --bind :: failed"
+grep -q "Serving HTTP on :: port 8081" "$E2E_DIR/stack_http6.log" &&
+  grep -q "^::ffff:10.0.0.1 " "$E2E_DIR/stack_http6.log" ||
+  { cat "$E2E_DIR/stack_http6.log"; fail "http.server on :: did not see the client as ::ffff:10.0.0.1"; }
+pass "tapstack run python3 -m http.server --bind :: 8081: served over IPv4, client seen as ::ffff:10.0.0.1"
 
 stop_daemon || fail "exit status not 0"
