@@ -195,6 +195,7 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     const bool syn_acked = snd_.una == snd_.iss;
     const bool fin_acked = fin_seq_ && seq_gt(ack, *fin_seq_) && seq_le(snd_.una, *fin_seq_);
     const std::uint32_t data = acked - (syn_acked ? 1u : 0u) - (fin_acked ? 1u : 0u);
+    const bool was_full = send_buf_.free() == 0;
     send_buf_.consume(std::min<std::size_t>(data, send_buf_.size()));
     snd_.una = ack;
     if (seq_lt(snd_.nxt, ack)) snd_.nxt = ack;
@@ -227,7 +228,9 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     } else {
       timers_.retransmit = now + rtt_.rto();
     }
-    if (want_writable_ && data > 0) {
+    // Writable after a short send() or whenever a full buffer gets room, so a
+    // caller that stops at send_space() == 0 without calling send() resumes.
+    if ((want_writable_ || was_full) && data > 0 && may_send(state_) && !fin_queued_) {
       want_writable_ = false;
       notify(SocketEventKind::Writable);
     }

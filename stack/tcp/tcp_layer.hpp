@@ -50,6 +50,8 @@ class TcpLayer final : public net::TransportProtocol {
   /// Active open; completes later with a Connected or Closed(error) event.
   Result<void> connect(SocketId id, wire::Ipv4Address addr, std::uint16_t port, Instant now);
   /// Copies what fits in the send buffer; WouldBlock when nothing does.
+  /// A Writable event follows once ACKs free space after a short send or
+  /// while the buffer was full.
   Result<std::size_t> send(SocketId id, Bytes data, Instant now);
   /// 0 means end of stream; WouldBlock when nothing is waiting.
   Result<std::size_t> recv(SocketId id, MutableBytes out, Instant now);

@@ -148,6 +148,20 @@ TEST(TcpData, RetransmitsOnTimeoutWithBackoffAndGivesUp) {
   EXPECT_EQ(h.layer.recv(id, std::span<std::uint8_t>(), h.now).error(), Errc::Ok);
 }
 
+TEST(TcpData, WritableAfterAFullBufferDrains) {
+  TcpSettings s;
+  s.send_buffer = 3000;
+  TcpHarness h(s);
+  const SocketId id = h.established_client(kIrs);
+  ASSERT_EQ(h.layer.send_space(id), 3000u);
+  ASSERT_EQ(*h.write(id, std::string(3000, 'f')), 3000u);  // fills it exactly: no short send
+  EXPECT_EQ(h.layer.send_space(id), 0u);
+  (void)h.drain();
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1461});
+  EXPECT_TRUE(h.has_event(id, SocketEventKind::Writable));
+  EXPECT_EQ(h.layer.send_space(id), 1460u);
+}
+
 TEST(TcpData, RttSampleUpdatesEstimator) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
