@@ -60,7 +60,7 @@ TEST(Arp, MergeFlagUpdatesExistingEntryFromAnyPacket) {
 
 TEST(Arp, GratuitousArpOnStart) {
   StackHarness h;
-  h.stack.start(h.now);
+  ASSERT_TRUE(h.stack.start(h.now).ok());
   const auto frames = h.take_frames();
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_TRUE(wire::EthernetView::parse(frames[0])->destination().is_broadcast());
