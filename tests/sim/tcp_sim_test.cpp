@@ -187,26 +187,21 @@ TEST(TcpSim, CloseAndReopenRepeatedly) {
   EXPECT_TRUE(net.b().tcp().list().empty());
 }
 
-TEST(TcpSim, ManyConnectionsAtOnce) {
-  LinkConfig link;
-  link.loss = 0.01;
-  link.reorder = 0.01;
-  SimNetwork net(link, link, tcp::TcpSettings{}, 77);
-  constexpr int kConns = 40;
-  constexpr std::size_t kBytes = 100'000;
+/// kConns clients on A exchange data with one listener on B at once.
+void run_many(SimNetwork& net, int conns, std::size_t bytes) {
   auto& ta = net.a().tcp();
   auto& tb = net.b().tcp();
   const SocketId listener = *tb.open();
   ASSERT_TRUE(tb.bind(listener, net.b().addr(), kPort).ok());
-  ASSERT_TRUE(tb.listen(listener, kConns).ok());
+  ASSERT_TRUE(tb.listen(listener, static_cast<std::uint32_t>(conns)).ok());
   std::vector<std::vector<std::uint8_t>> up, down;
-  for (int i = 0; i < kConns; ++i) {
-    up.push_back(make_payload(kBytes + static_cast<std::size_t>(i), 1000 + static_cast<std::uint64_t>(i)));
-    down.push_back(make_payload(kBytes, 2000 + static_cast<std::uint64_t>(i)));
+  for (int i = 0; i < conns; ++i) {
+    up.push_back(make_payload(bytes + static_cast<std::size_t>(i), 1000 + static_cast<std::uint64_t>(i)));
+    down.push_back(make_payload(bytes, 2000 + static_cast<std::uint64_t>(i)));
   }
-  std::vector<TransferEnd> clients(kConns);
+  std::vector<TransferEnd> clients(static_cast<std::size_t>(conns));
   std::vector<TransferEnd> servers;
-  for (int i = 0; i < kConns; ++i) {
+  for (int i = 0; i < conns; ++i) {
     const auto k = static_cast<std::size_t>(i);
     clients[k] = TransferEnd{&net.a(), *ta.open(), &up[k], &down[k]};
     ASSERT_TRUE(ta.connect(clients[k].id, net.b().addr(), kPort, net.now()).ok());
@@ -214,7 +209,7 @@ TEST(TcpSim, ManyConnectionsAtOnce) {
   // The server learns which client a connection belongs to from its port.
   std::map<std::uint16_t, std::size_t> by_port;
   for (std::size_t k = 0; k < clients.size(); ++k) by_port[ta.info(clients[k].id)->local_port] = k;
-  servers.resize(kConns);
+  servers.resize(static_cast<std::size_t>(conns));
   const bool ok = net.run_until(
       kLimit,
       [&] {
@@ -236,10 +231,27 @@ TEST(TcpSim, ManyConnectionsAtOnce) {
   ASSERT_TRUE(ok);
   for (std::size_t k = 0; k < clients.size(); ++k) {
     SCOPED_TRACE("connection " + std::to_string(k));
-    EXPECT_EQ(clients[k].received, kBytes);
-    EXPECT_EQ(servers[k].received, kBytes + k);
+    EXPECT_EQ(clients[k].received, bytes);
+    EXPECT_EQ(servers[k].received, bytes + k);
     EXPECT_EQ(clients[k].mismatches + servers[k].mismatches, 0u);
   }
+}
+
+TEST(TcpSim, ManyConnectionsAtOnce) {
+  LinkConfig link;
+  link.loss = 0.01;
+  link.reorder = 0.01;
+  SimNetwork net(link, link, tcp::TcpSettings{}, 77);
+  run_many(net, 40, 100'000);
+}
+
+TEST(TcpSim, ConnectBurstBeyondTheSynQueueUsesCookies) {
+  tcp::TcpSettings s;
+  s.syn_backlog = 2;
+  SimNetwork net(LinkConfig{}, LinkConfig{}, s, 78);
+  run_many(net, 30, 50'000);
+  EXPECT_GT(net.b().tcp().counters().syn_cookies_accepted, 0u);
+  EXPECT_EQ(net.b().tcp().counters().syn_cookies_failed, 0u);
 }
 
 TEST(TcpSim, SimultaneousOpenAndClose) {
