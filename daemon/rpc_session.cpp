@@ -212,7 +212,7 @@ void RpcSession::on_socket(const rpc::Request& request) {
   if (!opened) return send(rpc::error_reply(request.type, request.id, to_errno(opened.error())));
   UniqueFd client_end;
   int error = 0;
-  const auto kind = tcp ? SocketBridge::Kind::TcpStream : SocketBridge::Kind::Udp;
+  const auto kind = tcp ? SocketBridge::Kind::TcpIdle : SocketBridge::Kind::Udp;
   const rpc::Handle handle = adopt(kind, *opened, client_end, error);
   if (handle == 0) {
     if (tcp) {
@@ -256,6 +256,9 @@ void RpcSession::on_listen(const rpc::Request& request) {
   if (bridge->kind() == SocketBridge::Kind::Udp) {
     return send(rpc::error_reply(request.type, request.id, EOPNOTSUPP));
   }
+  if (bridge->kind() == SocketBridge::Kind::TcpStream) {
+    return send(rpc::error_reply(request.type, request.id, EINVAL));
+  }
   const std::uint32_t backlog = std::clamp<std::uint32_t>(body.arg, 1, 4096);
   auto r = server_.stack().tcp.listen(bridge->id(), backlog);
   if (r) bridge->become_listener(backlog, server_.driver().now());
@@ -296,15 +299,16 @@ void RpcSession::on_connect(const rpc::Request& request) {
     auto r = server_.stack().udp.connect(bridge->id(), address, body.endpoint.port);
     return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
   }
-  if (bridge->kind() != SocketBridge::Kind::TcpStream) {
-    return send(rpc::error_reply(request.type, request.id, EISCONN));
-  }
   if (connecting_.contains(body.handle)) {
     return send(rpc::error_reply(request.type, request.id, EALREADY));
   }
-  auto r = server_.stack().tcp.connect(bridge->id(), address, body.endpoint.port,
-                                       server_.driver().now());
+  if (bridge->kind() != SocketBridge::Kind::TcpIdle) {
+    return send(rpc::error_reply(request.type, request.id, EISCONN));
+  }
+  const Instant now = server_.driver().now();
+  auto r = server_.stack().tcp.connect(bridge->id(), address, body.endpoint.port, now);
   if (!r) return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+  bridge->become_stream(now);
   if (body.nonblocking) return send(rpc::error_reply(request.type, request.id, EINPROGRESS));
   connecting_.emplace(body.handle, request.id);  // answered by on_bridge_note
 }

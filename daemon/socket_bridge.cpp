@@ -68,11 +68,20 @@ void SocketBridge::become_listener(std::uint32_t backlog, Instant now) {
   pump(now);
 }
 
+void SocketBridge::become_stream(Instant now) {
+  kind_ = Kind::TcpStream;
+  pump(now);
+}
+
+// Only connections whose signal byte is in the pair are handed out, so the
+// client's "one byte per accepted connection" never reads a byte that is not
+// there (or one that belongs to the next connection).
 std::optional<SocketId> SocketBridge::take_pending(Instant now) {
-  if (pending_.empty()) return std::nullopt;
+  if (signalled_ == 0 || pending_.empty()) return std::nullopt;
   const SocketId id = pending_.front();
   pending_.pop_front();
-  pump_listener(now);  // room again: take more from the stack's accept queue
+  --signalled_;
+  pump(now);  // room again: take more from the stack's accept queue
   return id;
 }
 
@@ -85,8 +94,9 @@ void SocketBridge::pump(Instant now) {
       break;
     case Kind::TcpListener:
       pump_listener(now);
-      wait_readable();  // only EOF ever arrives: the client closed the listener
       break;
+    case Kind::TcpIdle:
+      break;  // no connection yet: nothing to move
     case Kind::Udp:
       pump_udp_down();
       if (pair_.is_open()) pump_udp_up();
@@ -154,18 +164,33 @@ void SocketBridge::pump_tcp_up(Instant now) {
   }
 }
 
+// A listener's pair: the client never writes to it, so readable means EOF
+// (the client closed the listening fd). Connections are taken from the
+// stack's accept queue up to the backlog, and one byte is written per
+// connection; a full pair is retried when it turns writable.
 void SocketBridge::pump_listener(Instant now) {
-  (void)now;
+  std::uint8_t ignored[64];
+  while (true) {
+    const ssize_t n = ::recv(pair_.native_handle(), ignored, sizeof ignored, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return release(now);
+    if (n < 0 && errno == EAGAIN) break;
+  }
   while (stack_open_ && pending_.size() < backlog_) {
     auto r = stack_.tcp.accept(id_);
-    if (!r) return;
+    if (!r) break;
     pending_.push_back(*r);
-    const std::uint8_t signal = 1;
-    if (::send(pair_.native_handle(), &signal, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
-      // The client closed the listener's fd; release() will clean up.
-      return;
-    }
   }
+  while (signalled_ < pending_.size()) {
+    const std::uint8_t signal = 1;
+    if (::send(pair_.native_handle(), &signal, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1) {
+      ++signalled_;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) wait_writable();
+    break;  // EPIPE: the client closed the fd; the read side sees EOF next
+  }
+  wait_readable();
 }
 
 void SocketBridge::pump_udp_down() {
@@ -227,12 +252,7 @@ void SocketBridge::wait_readable() {
                    [self = shared_from_this()](const boost::system::error_code& ec) {
                      self->read_wait_ = false;
                      if (ec || !self->pair_.is_open()) return;
-                     const Instant now = self->driver_.now();
-                     if (self->kind_ == Kind::TcpListener) {
-                       self->release(now);  // the client closed the listening fd
-                     } else {
-                       self->pump(now);
-                     }
+                     self->pump(self->driver_.now());
                      self->driver_.after_stack_work();
                    });
 }

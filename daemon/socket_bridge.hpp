@@ -4,7 +4,9 @@
 // Back-pressure both ways: it reads from the pair only while the TCP send
 // buffer has room, and pulls from the stack only while the pair accepts, so a
 // slow reader closes the TCP receive window. A listener's pair carries one
-// byte per connection waiting to be accepted.
+// byte per connection waiting to be accepted. A TCP socket that is neither
+// connecting nor listening yet (TcpIdle) moves nothing: its stack socket has
+// no connection to read from.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
@@ -28,7 +30,7 @@ class StackDriver;
 
 class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
  public:
-  enum class Kind : std::uint8_t { TcpStream, TcpListener, Udp };
+  enum class Kind : std::uint8_t { TcpIdle, TcpStream, TcpListener, Udp };
   /// Tells the owning session about a connect completing or the socket failing.
   using Notify = std::function<void(rpc::EventKind kind, Errc error)>;
   /// Called once when the bridge has nothing left to do and can be dropped.
@@ -53,6 +55,8 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   void on_event(const SocketEvent& event, Instant now);
   /// The socket now listens: its pair signals pending connections.
   void become_listener(std::uint32_t backlog, Instant now);
+  /// An active open was started: bytes move once the stack has a connection.
+  void become_stream(Instant now);
   /// Listener: the oldest accepted connection not yet handed to the client.
   std::optional<SocketId> take_pending(Instant now);
   /// SO_ERROR: the pending error, cleared by reading it.
@@ -104,6 +108,7 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
 
   std::uint32_t backlog_ = 0;
   std::deque<SocketId> pending_;  // listener: accepted, not yet handed out
+  std::size_t signalled_ = 0;     // listener: signal bytes written for pending_'s front
 };
 
 }  // namespace tapstack::daemon

@@ -1,6 +1,7 @@
 // connect and listen: nc-like copying between stdin/stdout and a stack socket.
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,18 @@ bool write_all(int fd, const char* data, std::size_t len) {
   return true;
 }
 
+/// Like write_all, to a data fd: a peer that is gone is EPIPE, not SIGPIPE.
+bool send_all(int fd, const char* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 /// Reports a reset or timeout the stack saw on this socket, if any.
 int finish(int fd) {
   int error = 0;
@@ -44,28 +57,39 @@ int finish(int fd) {
   return rc;
 }
 
-/// Copies stdin → socket and socket → stdout until the peer closes.
+/// Copies stdin → socket and socket → stdout until both are done, as nc
+/// does: stdin's EOF sends a FIN (and reading goes on), the peer's FIN ends
+/// stdout (and sending goes on until stdin's EOF). A reset ends both.
 int copy_stream(int fd) {
   bool stdin_open = true;
+  bool socket_open = true;
   char buf[65536];
-  while (true) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
+  while (stdin_open || socket_open) {
+    pollfd fds[2] = {{socket_open ? fd : -1, POLLIN, 0}, {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (fds[0].revents) {
       const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) break;  // the peer closed (or reset: reported by finish)
-      if (!write_all(STDOUT_FILENO, buf, static_cast<std::size_t>(n))) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        socket_open = false;
+        // The peer's FIN shuts only our reading side; POLLHUP while we still
+        // send means both sides are gone: a reset (reported by finish).
+        if (n < 0 || (stdin_open && (fds[0].revents & POLLHUP) != 0)) break;
+      } else if (!write_all(STDOUT_FILENO, buf, static_cast<std::size_t>(n))) {
+        break;
+      }
     }
     if (fds[1].revents) {
       const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         stdin_open = false;
         ts_shutdown(fd, SHUT_WR);  // FIN after what was written
-      } else if (!write_all(fd, buf, static_cast<std::size_t>(n))) {
-        break;
+      } else if (!send_all(fd, buf, static_cast<std::size_t>(n))) {
+        break;  // EPIPE: the connection was reset
       }
     }
   }

@@ -139,6 +139,24 @@ bool option_of(int level, int name, rpc::SockOpt& out) {
   }
 }
 
+/// Blocking accept: waits until the listener's data fd holds a signal byte
+/// (a connection is waiting). EOF on it means the daemon dropped the
+/// listener: EINVAL, as accept() on a socket that no longer listens.
+int wait_for_connection(int fd) {
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    std::uint8_t byte = 0;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 1) return 0;
+    if (n == 0) return EINVAL;
+    if (errno != EAGAIN && errno != EINTR) return errno;
+  }
+}
+
 }  // namespace
 }  // namespace tapstack::client
 
@@ -215,10 +233,6 @@ int ts_connect(int fd, const sockaddr* addr, socklen_t len) {
 int ts_accept(int fd, sockaddr* addr, socklen_t* len) {
   const bool nb = nonblocking(fd);
   while (true) {
-    if (!nb) {  // the listener's fd turns readable when a connection waits
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
-    }
     const int r = guarded([&](State& s) -> int {
       const SocketState* sock = find(s, fd);
       if (!sock) return fail(EBADF);
@@ -235,6 +249,7 @@ int ts_accept(int fd, sockaddr* addr, socklen_t* len) {
       return res.fd;
     });
     if (r >= 0 || nb || errno != EAGAIN) return r;
+    if (int e = wait_for_connection(fd); e != 0) return fail(e);
   }
 }
 
