@@ -24,5 +24,7 @@ int cmd_ping(const std::string& host, int count, double interval, int size, doub
 int cmd_resolve(const std::string& name, bool json);
 int cmd_connect(const std::string& host, int port, bool udp);
 int cmd_listen(int port, bool udp);
+/// A static file server for `dir` on the stack's `port`; runs until killed.
+int cmd_serve_http(int port, const std::string& dir);
 
 }  // namespace tapstack::cli

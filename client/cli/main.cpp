@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   listen->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
   listen->add_flag("-u,--udp", udp, "UDP instead of TCP");
 
+  std::string serve_dir;
+  auto* serve_http = app.add_subcommand("serve-http", "static file server on the stack (GET, HEAD)");
+  serve_http->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
+  serve_http->add_option("dir", serve_dir, "directory served (default: the current one)");
+
   auto* run = app.add_subcommand("run", "run a program with its sockets on the stack (LD_PRELOAD)");
   run->prefix_command()->allow_extras();  // parsed by run_from_argv
 
@@ -89,5 +94,6 @@ int main(int argc, char** argv) {
   if (resolve->parsed()) return cmd_resolve(name, json);
   if (connect->parsed()) return cmd_connect(host, port, udp);
   if (listen->parsed()) return cmd_listen(port, udp);
+  if (serve_http->parsed()) return cmd_serve_http(port, serve_dir);
   return kUsage;
 }
