@@ -1,15 +1,14 @@
 #pragma once
-// Two TcpLayers joined by a SimLink in each direction, on virtual time. Each
-// host's Ipv4Output hands the TCP payload to its outgoing link; the network
-// delivers it to the other layer when the link says it arrives. run_until()
+// Two TcpLayers joined by a simulated link, on virtual time. Each host's
+// Ipv4Output hands the TCP payload to the link, which is the impairment model
+// the daemon uses (A plays the stack: A→B is FromStack, B→A is ToStack); the
+// model delivers it to the other layer when it is due. run_until()
 // advances time event by event and calls a step callback after each one so
 // tests can drive their applications.
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <queue>
-#include <tuple>
 #include <vector>
 
 #include "sim/sim_link.hpp"
@@ -57,7 +56,10 @@ class SimNetwork {
  public:
   SimNetwork(const LinkConfig& a_to_b, const LinkConfig& b_to_a, const tcp::TcpSettings& settings,
              std::uint64_t seed, TraceSink* trace = nullptr)
-      : links_{SimLink(a_to_b, seed * 4 + 1), SimLink(b_to_a, seed * 4 + 2)} {
+      : to_a_(*this, 0), to_b_(*this, 1),
+        link_(to_a_, to_b_, tapstack::link::Framing::Tcp, seed * 4 + 1) {
+    link_.configure(LinkDirection::FromStack, to_impairment(a_to_b));
+    link_.configure(LinkDirection::ToStack, to_impairment(b_to_a));
     hosts_.push_back(std::make_unique<SimHost>(*this, 0, wire::Ipv4Address{10, 0, 0, 1}, settings,
                                                seed * 4 + 3, trace));
     hosts_.push_back(std::make_unique<SimHost>(*this, 1, wire::Ipv4Address{10, 0, 0, 2}, settings,
@@ -67,14 +69,12 @@ class SimNetwork {
   SimHost& a() { return *hosts_[0]; }
   SimHost& b() { return *hosts_[1]; }
   Instant now() const { return now_; }
-  const SimLink& link(int from) const { return links_[static_cast<std::size_t>(from)]; }
+  /// What the link did to the packets host `from` sent.
+  const LinkCounters& link(int from) const { return link_.counters(direction_from(from)); }
+  /// The link itself, for one-shot faults and run-time changes.
+  LinkImpairment& impairment() { return link_; }
 
-  void enqueue(int from, Bytes payload) {
-    for (const Instant at : links_[static_cast<std::size_t>(from)].transmit(now_, payload.size())) {
-      in_flight_.push(Packet{at, next_seq_++, 1 - from,
-                             std::vector<std::uint8_t>(payload.begin(), payload.end())});
-    }
-  }
+  void enqueue(int from, Bytes payload) { link_.submit(direction_from(from), payload, now_); }
 
   /// Runs events until `done()` is true or virtual time passes `limit`.
   /// `step` runs after every event (packet delivery or timer round).
@@ -83,20 +83,11 @@ class SimNetwork {
     step();
     while (!done()) {
       Instant next = std::min(a().tcp().next_deadline(), b().tcp().next_deadline());
-      if (!in_flight_.empty()) next = std::min(next, in_flight_.top().at);
+      next = std::min(next, link_.next_deadline());
       if (next == Instant::max() || next > limit) return false;
       now_ = std::max(now_, next);
-      if (!in_flight_.empty() && in_flight_.top().at <= now_) {
-        // Moving out of top() is safe: the heap order depends only on at/seq.
-        Packet p = std::move(const_cast<Packet&>(in_flight_.top()));
-        in_flight_.pop();
-        SimHost& to = *hosts_[static_cast<std::size_t>(p.to)];
-        SimHost& from = *hosts_[static_cast<std::size_t>(1 - p.to)];
-        net::Ipv4PacketInfo info;
-        info.src = from.addr();
-        info.dst = to.addr();
-        info.ttl = 64;
-        (void)to.tcp().on_ipv4_packet(info, p.bytes, now_);
+      if (link_.next_deadline() <= now_) {
+        link_.poll(now_);
       } else {
         a().tcp().poll(now_);
         b().tcp().poll(now_);
@@ -107,18 +98,34 @@ class SimNetwork {
   }
 
  private:
-  struct Packet {
-    Instant at;
-    std::uint64_t seq;
-    int to;
-    std::vector<std::uint8_t> bytes;
-    bool operator>(const Packet& o) const { return std::tie(at, seq) > std::tie(o.at, o.seq); }
+  /// Hands what the link releases to one host's TCP.
+  class Delivery final : public FrameSink {
+   public:
+    Delivery(SimNetwork& net, int to) : net_(net), to_(to) {}
+    void transmit(Bytes segment) override { net_.deliver(to_, segment); }
+
+   private:
+    SimNetwork& net_;
+    int to_;
   };
 
+  static LinkDirection direction_from(int from) {
+    return from == 0 ? LinkDirection::FromStack : LinkDirection::ToStack;
+  }
+
+  void deliver(int to_index, Bytes segment) {
+    SimHost& to = *hosts_[static_cast<std::size_t>(to_index)];
+    SimHost& from = *hosts_[static_cast<std::size_t>(1 - to_index)];
+    net::Ipv4PacketInfo info;
+    info.src = from.addr();
+    info.dst = to.addr();
+    info.ttl = 64;
+    (void)to.tcp().on_ipv4_packet(info, segment, now_);
+  }
+
   std::vector<std::unique_ptr<SimHost>> hosts_;
-  SimLink links_[2];
-  std::priority_queue<Packet, std::vector<Packet>, std::greater<>> in_flight_;
-  std::uint64_t next_seq_ = 0;
+  Delivery to_a_, to_b_;
+  LinkImpairment link_;
   Instant now_{};
 };
 

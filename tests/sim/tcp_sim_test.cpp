@@ -92,7 +92,7 @@ TEST_P(BulkTransfer, BothDirectionsAtOnceEveryByteChecked) {
                                               net.b().tcp().counters().fast_retransmits),
               static_cast<unsigned long long>(net.a().tcp().counters().rto_expirations +
                                               net.b().tcp().counters().rto_expirations),
-              static_cast<unsigned long long>(net.link(0).losses + net.link(1).losses));
+              static_cast<unsigned long long>(net.link(0).dropped + net.link(1).dropped));
 }
 
 constexpr std::size_t kMiB = 1024 * 1024;
@@ -117,11 +117,11 @@ TEST(TcpSim, CongestionOnASlowLinkWithAShortQueue) {
   SimNetwork net(link, link, tcp::TcpSettings{}, 12);
   const TransferResult r = run_transfer(net, 2 * kMiB, 12);
   expect_complete(r, 2 * kMiB);
-  EXPECT_GT(net.link(0).queue_drops + net.link(1).queue_drops, 0u);
+  EXPECT_GT(net.link(0).rate_dropped + net.link(1).rate_dropped, 0u);
   const double secs = static_cast<double>(to_micros(r.end)) / 1e6;
   const double mbit = 2.0 * kMiB * 8 / secs / 1e6;
   std::printf("  10 Mbit/s, 5 ms queue: %.2f Mbit/s per direction, %llu queue drops\n", mbit,
-              static_cast<unsigned long long>(net.link(0).queue_drops + net.link(1).queue_drops));
+              static_cast<unsigned long long>(net.link(0).rate_dropped + net.link(1).rate_dropped));
   EXPECT_GT(mbit, 3.0);  // a fair share of the link despite the drops
 }
 
