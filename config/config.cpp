@@ -135,7 +135,14 @@ Value to_value(const toml::node& node) {
       value.string = node.as_string()->get();
       value.written = schema::quote(value.string);
       break;
-    case toml::node_type::floating_point: value.type = Type::Float; break;
+    case toml::node_type::floating_point: {
+      value.type = Type::Float;
+      value.number = node.as_floating_point()->get();
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", value.number);
+      value.written = text;
+      break;
+    }
     case toml::node_type::array: {
       value.type = Type::Array;
       value.written = "[";
@@ -165,7 +172,7 @@ Value override_value(std::string_view text) {
   } catch (const toml::parse_error&) {
     // Not TOML: a bare word such as tap1.
   }
-  return Value{Type::String, false, 0, std::string(text), schema::quote(text), {}};
+  return Value{Type::String, false, 0, 0, std::string(text), schema::quote(text), {}};
 }
 
 /// One key's value, from the file or an override, waiting to be applied.

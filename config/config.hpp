@@ -136,6 +136,33 @@ struct DnsConfig {
   friend bool operator==(const DnsConfig&, const DnsConfig&) = default;
 };
 
+/// One direction of [impair]: what the daemon does to frames on their way
+/// to the stack (in_*) or from it (out_*). Probabilities are in percent.
+struct ImpairDirectionConfig {
+  double loss = 0;       // frames dropped
+  double duplicate = 0;  // frames delivered twice
+  double reorder = 0;    // frames held back by reorder_hold_ms
+  double corrupt = 0;    // frames with one bit flipped after the Ethernet header
+  std::chrono::milliseconds delay{0};
+  std::chrono::milliseconds jitter{0};  // a uniform extra delay up to this
+  std::uint64_t rate = 0;               // bytes per second; 0: unlimited
+
+  friend bool operator==(const ImpairDirectionConfig&, const ImpairDirectionConfig&) = default;
+};
+
+/// [impair]: link impairment between the TAP and the stack, off by default;
+/// `tapstack impair` changes it at run time.
+struct ImpairConfig {
+  std::uint64_t seed = 1;  // the same seed and traffic give the same decisions
+  ImpairDirectionConfig in;
+  ImpairDirectionConfig out;
+  std::chrono::milliseconds reorder_hold{10};
+  std::uint64_t rate_burst = 0;              // token bucket depth in bytes; 0: one frame
+  std::chrono::milliseconds rate_queue{100};  // the rate limiter drops frames that would wait longer
+
+  friend bool operator==(const ImpairConfig&, const ImpairConfig&) = default;
+};
+
 struct Config {
   std::string source;  // the file it came from, for messages
   InterfaceConfig interface;
@@ -148,6 +175,7 @@ struct Config {
   UdpConfig udp;
   DnsConfig dns;
   ServicesConfig services;
+  ImpairConfig impair;
 
   friend bool operator==(const Config&, const Config&) = default;
 };

@@ -19,6 +19,8 @@
 
 #include <array>
 #include <cstdio>
+#include <limits>
+#include <type_traits>
 
 #include "config/schema_builders.hpp"
 
@@ -203,6 +205,89 @@ Key string_list(const SectionOf<S>& section, std::string_view name, std::vector<
                         });
 }
 
+// [impair]: a probability of one direction, in percent, integer or float.
+Key impair_percent(const SectionOf<ImpairConfig>& impair, std::string_view name,
+                   ImpairDirectionConfig ImpairConfig::*direction,
+                   double ImpairDirectionConfig::*field, std::string_view doc) {
+  return impair.custom(
+      name, "0..100 (percent, may have a fraction)", doc,
+      [direction, field](const Value& value, ImpairConfig& c) -> std::optional<Problem> {
+        double percent = 0;
+        if (value.type == Type::Integer) {
+          percent = static_cast<double>(value.integer);
+        } else if (value.type == Type::Float) {
+          percent = value.number;
+        } else {
+          return "expected a number, got " + std::string(describe(value.type));
+        }
+        if (!(percent >= 0 && percent <= 100)) return value.written + " is out of range";
+        (c.*direction).*field = percent;
+        return std::nullopt;
+      });
+}
+
+// [impair]: an integer (or millisecond duration) of one direction.
+template <class T>
+Key impair_integer(const SectionOf<ImpairConfig>& impair, std::string_view name,
+                   ImpairDirectionConfig ImpairConfig::*direction, T ImpairDirectionConfig::*field,
+                   Range range, std::string_view doc) {
+  return impair.custom(
+      name, to_string(range), doc,
+      [direction, field, range](const Value& value, ImpairConfig& c) -> std::optional<Problem> {
+        if (auto problem = expect_type(value, Type::Integer)) return problem;
+        if (value.integer < range.min || value.integer > range.max) {
+          return value.written + " is out of range";
+        }
+        if constexpr (std::is_integral_v<T>) {
+          (c.*direction).*field = static_cast<T>(value.integer);
+        } else {
+          (c.*direction).*field = T{value.integer};
+        }
+        return std::nullopt;
+      });
+}
+
+/// The [impair] keys of one direction, prefixed "in_" or "out_".
+std::vector<Key> impair_direction(const SectionOf<ImpairConfig>& impair, bool in) {
+  using D = ImpairDirectionConfig;
+  const auto dir = in ? &ImpairConfig::in : &ImpairConfig::out;
+  constexpr Range kMs{0, 10'000};
+  constexpr Range kRate{0, 10'000'000'000};
+  return {
+      impair_percent(impair, in ? "in_loss" : "out_loss", dir, &D::loss, "percent of frames dropped"),
+      impair_percent(impair, in ? "in_duplicate" : "out_duplicate", dir, &D::duplicate,
+                     "percent of frames delivered twice"),
+      impair_percent(impair, in ? "in_reorder" : "out_reorder", dir, &D::reorder,
+                     "percent of frames held back by reorder_hold_ms, so later ones pass"),
+      impair_percent(impair, in ? "in_corrupt" : "out_corrupt", dir, &D::corrupt,
+                     "percent of frames with one bit flipped after the Ethernet header"),
+      impair_integer(impair, in ? "in_delay_ms" : "out_delay_ms", dir, &D::delay, kMs,
+                     "delay added to every frame"),
+      impair_integer(impair, in ? "in_jitter_ms" : "out_jitter_ms", dir, &D::jitter, kMs,
+                     "a uniform random extra delay up to this"),
+      impair_integer(impair, in ? "in_rate" : "out_rate", dir, &D::rate, kRate,
+                     "rate limit in bytes per second (token bucket); 0: unlimited"),
+  };
+}
+
+std::vector<Key> impair_keys() {
+  const SectionOf impair{&Config::impair};
+  std::vector<Key> keys = {
+      impair.integer("seed", &ImpairConfig::seed, {0, std::numeric_limits<std::int64_t>::max()},
+                     "seeds the random decisions; the same seed and traffic replay the same run"),
+  };
+  for (bool in : {true, false}) {
+    for (auto& key : impair_direction(impair, in)) keys.push_back(std::move(key));
+  }
+  keys.push_back(impair.integer("reorder_hold_ms", &ImpairConfig::reorder_hold, {1, 10'000},
+                                "how long a reordered frame is held back"));
+  keys.push_back(impair.integer("rate_burst", &ImpairConfig::rate_burst, {0, 16 * 1024 * 1024},
+                                "the rate limiter's bucket depth in bytes; 0: one frame"));
+  keys.push_back(impair.integer("rate_queue_ms", &ImpairConfig::rate_queue, {1, 60'000},
+                                "the rate limiter drops a frame that would wait longer than this"));
+  return keys;
+}
+
 std::vector<Section> build_sections() {
   const SectionOf interface{&Config::interface};
   const SectionOf rpc{&Config::rpc};
@@ -358,6 +443,7 @@ std::vector<Section> build_sections() {
            services.boolean("chargen", &ServicesConfig::chargen, "TCP chargen on port 19 (RFC 864)"),
            services.boolean("udp_echo", &ServicesConfig::udp_echo, "UDP echo on port 7 (RFC 862)"),
        }},
+      {"impair", impair_keys()},
   };
 }
 

@@ -28,6 +28,7 @@ struct Value {
   Type type = Type::String;
   bool boolean = false;
   std::int64_t integer = 0;
+  double number = 0;  // a Float's value
   std::string string;
   std::string written;
   std::vector<Value> items;  // the elements of an Array

@@ -130,9 +130,10 @@ TEST(ConfigErrors, DurationWithoutItsUnitSuffixSuggestsTheMsKey) {
 }
 
 TEST(ConfigErrors, UnknownSection) {
-  EXPECT_EQ(only_error("[interfce]\nmtu = 1500\n"),
-            "t.toml:1:2: interfce: unknown section (did you mean 'interface'?); allowed: "
-            "interface, rpc, log, arp, ip, icmp, tcp, udp, dns, services");
+  EXPECT_THAT(only_error("[interfce]\nmtu = 1500\n"),
+              ::testing::StartsWith(
+                  "t.toml:1:2: interfce: unknown section (did you mean 'interface'?); allowed: "
+                  "interface, rpc, log, arp, ip, icmp, tcp, udp, dns, services"));
   EXPECT_THAT(only_error("[nothing_like_it]\n"), HasSubstr("nothing_like_it: unknown section;"));
 }
 
