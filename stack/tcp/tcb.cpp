@@ -57,7 +57,7 @@ bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
 void Tcb::open_active(SeqNum iss, Instant now) {
   snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = rexmit_next_ = iss;
   rcv_.mss = local_mss();
-  set_state(TcpState::SynSent, "active open", now);
+  set_state(TcpState::SynSent, "connect(): sending SYN", now);
   send_syn(now);
   arm_timers(now);
 }
@@ -66,6 +66,8 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   passive_ = true;
   snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = rexmit_next_ = iss;
   rcv_.irs = syn.seq();
+  irs_known_ = true;
+  trace_segment(TraceKind::SegmentIn, now, syn.header, syn.payload.size(), "SYN to a listener");
   rcv_.nxt = syn.seq() + 1;
   rcv_.adv_edge = rcv_.nxt;
   take_syn_options(syn);
@@ -74,7 +76,7 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   snd_.wl1 = syn.seq();
   snd_.wl2 = iss;
   last_received_ = now;
-  set_state(TcpState::SynReceived, "passive open", now);
+  set_state(TcpState::SynReceived, "SYN received on a listening port", now);
   send_syn(now);
   arm_timers(now);
 }
@@ -85,6 +87,7 @@ void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_ms
   rexmit_next_ = iss + 1;
   snd_.una = snd_.nxt = snd_.max = iss + 1;
   rcv_.irs = ack.seq() - 1;
+  irs_known_ = true;
   rcv_.nxt = ack.seq();
   rcv_.adv_edge = rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(recv_.free(), 65535));
   rcv_.mss = local_mss();
@@ -94,7 +97,7 @@ void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_ms
   snd_.wl1 = ack.seq();
   snd_.wl2 = ack.ack();
   cc_ = std::make_unique<NewReno>(snd_.mss);
-  set_state(TcpState::Established, "syn cookie ack", now);
+  set_state(TcpState::Established, "ACK carried a valid SYN cookie", now);
   on_segment(ack, now);  // the ACK may carry data
 }
 
@@ -112,7 +115,7 @@ std::size_t Tcb::recv(MutableBytes out, Instant now) {
   const std::size_t n = recv_.read(out);
   // RFC 1122 §4.2.3.3: reading may open the window enough for an update.
   if (n > 0 && window_update_due()) {
-    ack_now_ = true;
+    ack_now("window update");
     output(now);
   }
   return n;
@@ -131,11 +134,11 @@ bool Tcb::shutdown_send(Instant now) {
       return true;
     case TcpState::Established:
       fin_queued_ = true;
-      set_state(TcpState::FinWait1, "close", now);
+      set_state(TcpState::FinWait1, "close(): sending FIN", now);
       break;
     case TcpState::CloseWait:
       fin_queued_ = true;
-      set_state(TcpState::LastAck, "close", now);
+      set_state(TcpState::LastAck, "close(): sending FIN after the peer's", now);
       break;
     default:
       return false;
@@ -149,10 +152,10 @@ void Tcb::abort(Instant now) {
   if (state_ == TcpState::SynReceived || state_ == TcpState::Established ||
       state_ == TcpState::FinWait1 || state_ == TcpState::FinWait2 ||
       state_ == TcpState::CloseWait) {
-    send_rst(snd_.max, std::nullopt);
+    send_rst(snd_.max, std::nullopt, now, "RST: connection aborted");
   }
   announce_ = false;
-  close_with(Errc::ConnectionAborted, "abort", now);
+  close_with(Errc::ConnectionAborted, "aborted", now);
 }
 
 void Tcb::on_icmp_error(const net::IcmpErrorInfo& err, SeqNum quoted_seq, Instant now) {
@@ -172,7 +175,7 @@ void Tcb::on_icmp_error(const net::IcmpErrorInfo& err, SeqNum quoted_seq, Instan
       ++env_.counters.pmtu_updates;
       if (is_synchronized(state_) && state_ != TcpState::TimeWait) {
         snd_.nxt = snd_.una;
-        retransmit_head(now, "path mtu");
+        retransmit_head(now, "path MTU shrank: retransmit");
         output(now);
       }
       return;

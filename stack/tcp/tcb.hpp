@@ -148,7 +148,7 @@ class Tcb {
   Step check_syn(const Segment& seg, Instant now);
   Step check_ack(const Segment& seg, Instant now);
   Step process_ack(const Segment& seg, Instant now);
-  void update_window(const Segment& seg);
+  void update_window(const Segment& seg, Instant now);
   void on_dup_ack(Instant now, bool hole_sent);
   /// Takes the SACK blocks of an ACK; returns true if any reported new data.
   bool take_sack_blocks(const Segment& seg);
@@ -162,18 +162,22 @@ class Tcb {
   void on_fin(Instant now);
   void take_syn_options(const Segment& syn);
   bool acceptable(const Segment& seg) const;
-  void challenge_ack(Instant now, const char* why);
+  void challenge_ack(Instant now, const Segment& seg, const char* why);
+  /// Asks for an ACK at the end of this round; `why` labels it in traces.
+  void ack_now(const char* why);
 
   // tcb_output.cpp
   void output(Instant now);
   bool send_next_data(Instant now);
   void send_syn(Instant now);
-  void send_ack(Instant now);
-  void send_rst(SeqNum seq, std::optional<SeqNum> ack);
-  void send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why);
-  void retransmit_head(Instant now, const char* why);
+  void send_ack(Instant now, const char* why);
+  void send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now, const char* why);
+  void send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why,
+                  std::uint32_t count = 0);
+  void retransmit_head(Instant now, const char* why, std::uint32_t count = 0);
+  /// Builds and sends one segment; `why` and `count` label it in traces.
   void transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::TcpOptions& options,
-                Instant now);
+                Instant now, const char* why, std::uint32_t count = 0);
   std::uint16_t window_to_advertise(bool syn);
   std::uint32_t receive_window() const;
   bool window_update_due() const;
@@ -190,11 +194,18 @@ class Tcb {
   void on_retransmit_timeout(Instant now);
   void on_persist_timeout(Instant now);
   void on_keepalive_timeout(Instant now);
-  void enter_time_wait(Instant now);
+  void enter_time_wait(Instant now, const char* why);
   void set_state(TcpState s, const char* why, Instant now);
   void close_with(Errc error, const char* why, Instant now);
   void trace(TraceKind kind, Instant now, std::int64_t a, std::int64_t b = 0, std::int64_t c = 0,
              std::int64_t d = 0, std::int64_t e = 0, const char* why = "") const;
+  /// A segment event (in, out or dropped) with the header's fields and options.
+  void trace_segment(TraceKind kind, Instant now, const wire::TcpHeader& h, std::size_t len,
+                     const char* why, std::uint32_t count = 0) const;
+  /// A cwnd/ssthresh event if either moved since `cwnd`/`ssthresh`.
+  void trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh, const char* why) const;
+  /// Fills the connection context (endpoints, ISS/IRS) of an event and sends it.
+  void emit(TraceEvent& event) const;
   void notify(SocketEventKind kind, Errc error = Errc::Ok);
 
   TcbEnv& env_;
@@ -216,11 +227,13 @@ class Tcb {
   std::optional<SeqNum> fin_seq_;  // where our FIN sits, once sent
   bool passive_ = false;        // opened from a listener
   bool nagle_held_ = false;
-  SeqNum small_end_;            // end of the last sub-MSS segment sent (Minshall)     // for NagleHold/NagleRelease traces
+  SeqNum small_end_;            // end of the last sub-MSS segment sent (Minshall)
   std::vector<std::uint8_t> scratch_;  // payload staging for transmit
   bool fin_received_ = false;
   std::optional<SeqNum> ooo_fin_;  // FIN seen beyond a hole
   bool ack_now_ = false;        // send an ACK at the end of this processing round
+  const char* ack_why_ = "ack";  // why, for traces
+  bool irs_known_ = false;      // rcv_.irs is set (traces show relative numbers)
   std::uint32_t unacked_bytes_ = 0;  // received since our last ACK (delayed ACK)
   std::uint32_t dup_acks_ = 0;
   std::uint32_t retries_ = 0;

@@ -14,8 +14,7 @@ void Tcb::on_segment(const Segment& seg, Instant now) {
     keepalive_probes_ = 0;
     timers_.keepalive = now + env_.settings.keepalive_idle;
   }
-  trace(TraceKind::SegmentIn, now, seg.header.seq, seg.header.ack, seg.header.flags,
-        static_cast<std::int64_t>(seg.payload.size()), seg.header.window);
+  trace_segment(TraceKind::SegmentIn, now, seg.header, seg.payload.size(), "");
   if (state_ == TcpState::SynSent) {
     on_segment_syn_sent(seg, now);
   } else if (state_ == TcpState::SynReceived && seg.syn() && !seg.has_ack() &&
@@ -31,10 +30,10 @@ void Tcb::on_segment(const Segment& seg, Instant now) {
     if (step == Step::Continue) step = process_text(seg, now);
     if (step == Step::Continue) step = check_fin(seg, now);
     if (step == Step::Closed) return;
-    if (step == Step::DropAndAck) ack_now_ = true;
+    if (step == Step::DropAndAck) ack_now("ACK for a dropped segment");
     if (step == Step::Reset) {
       // §3.10.7.4 step 5, SYN-RECEIVED with an unacceptable ACK: <SEQ=SEG.ACK><CTL=RST>.
-      send_rst(seg.ack(), std::nullopt);
+      send_rst(seg.ack(), std::nullopt, now, "RST: unacceptable ACK in SYN-RECEIVED");
       return;
     }
   }
@@ -44,17 +43,23 @@ void Tcb::on_segment(const Segment& seg, Instant now) {
 void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
   // §3.10.7.3 first: an ACK that does not acknowledge our SYN is answered with RST.
   if (seg.has_ack() && (seq_le(seg.ack(), snd_.iss) || seq_gt(seg.ack(), snd_.max))) {
-    if (!seg.rst()) send_rst(seg.ack(), std::nullopt);
+    trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
+                  "ACK does not acknowledge our SYN");
+    if (!seg.rst()) send_rst(seg.ack(), std::nullopt, now, "RST: ACK does not acknowledge our SYN");
     ++env_.counters.rx_dropped_bad_ack;
     return;
   }
   if (seg.rst()) {
     // Second: RST is acceptable only with an acceptable ACK (RFC 5961 §3.2 keeps this).
-    if (seg.has_ack()) close_with(Errc::ConnectionRefused, "rst in syn-sent", now);
+    if (seg.has_ack()) close_with(Errc::ConnectionRefused, "RST: connection refused", now);
     return;
   }
-  if (!seg.syn()) return;  // fifth: neither SYN nor RST, drop
+  if (!seg.syn()) {  // fifth: neither SYN nor RST, drop
+    trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(), "neither SYN nor RST in SYN-SENT");
+    return;
+  }
   rcv_.irs = seg.seq();
+  irs_known_ = true;
   rcv_.nxt = seg.seq() + 1;
   rcv_.adv_edge = rcv_.nxt;
   take_syn_options(seg);
@@ -64,7 +69,7 @@ void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
   snd_.wl2 = seg.ack();
   if (!seg.has_ack()) {
     // Simultaneous open (§3.10.7.3 fourth, "Otherwise, enter SYN-RECEIVED").
-    set_state(TcpState::SynReceived, "simultaneous open", now);
+    set_state(TcpState::SynReceived, "SYN without ACK (simultaneous open)", now);
     send_syn(now);
     return;
   }
@@ -72,15 +77,16 @@ void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
   if (rtt_timing_ && seq_ge(seg.ack(), rtt_timing_->first)) {
     rtt_.sample(now - rtt_timing_->second);
     trace(TraceKind::RttSample, now, (now - rtt_timing_->second).count(), rtt_.srtt().count(),
-          rtt_.rttvar().count(), rtt_.rto().count(), 0, "syn-ack");
+          rtt_.rttvar().count(), rtt_.rto().count(), 0, "SYN → SYN-ACK");
   }
   rtt_timing_.reset();
   retries_ = 0;
   timers_.retransmit.reset();
-  set_state(fin_queued_ ? TcpState::FinWait1 : TcpState::Established, "syn-ack received", now);
+  set_state(fin_queued_ ? TcpState::FinWait1 : TcpState::Established, "SYN-ACK acked our SYN",
+            now);
   if (keepalive_) timers_.keepalive = now + env_.settings.keepalive_idle;
   notify(SocketEventKind::Connected);
-  ack_now_ = true;  // "form an ACK segment and send it"
+  ack_now("ACK of SYN-ACK (handshake step 3)");  // "form an ACK segment and send it"
   output(now);
 }
 
@@ -101,8 +107,8 @@ bool Tcb::acceptable(const Segment& seg) const {
 Step Tcb::check_sequence(const Segment& seg, Instant now) {
   if (acceptable(seg)) return Step::Continue;
   ++env_.counters.rx_dropped_unacceptable;
-  trace(TraceKind::Drop, now, seg.header.seq, seg.header.ack, seg.header.flags,
-        static_cast<std::int64_t>(seg.payload.size()), 0, "unacceptable sequence");
+  trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
+                "sequence number outside the receive window");
   if (state_ == TcpState::TimeWait && seg.fin() && !seg.rst()) {
     // §3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN restarts the 2 MSL timeout.
     timers_.time_wait = now + 2 * env_.settings.msl;
@@ -116,26 +122,26 @@ Step Tcb::check_rst(const Segment& seg, Instant now) {
   if (seg.seq() != rcv_.nxt) {
     // RFC 5961 §3.2: in the window but not exactly at RCV.NXT → challenge ACK.
     ++env_.counters.rx_rst_challenged;
-    challenge_ack(now, "rfc5961 rst not at rcv.nxt");
+    challenge_ack(now, seg, "RST in window but not at RCV.NXT (RFC 5961 §3.2)");
     return Step::Drop;
   }
   switch (state_) {
     case TcpState::SynReceived:
       // Passive open: the TCB is deleted (the layer frees it); active: refused.
-      close_with(passive_ ? Errc::ConnectionReset : Errc::ConnectionRefused, "rst in syn-received",
-                 now);
+      close_with(passive_ ? Errc::ConnectionReset : Errc::ConnectionRefused,
+                 "RST received in SYN-RECEIVED", now);
       break;
     case TcpState::Established:
     case TcpState::FinWait1:
     case TcpState::FinWait2:
     case TcpState::CloseWait:
       ++env_.counters.established_resets;
-      close_with(Errc::ConnectionReset, "rst received", now);
+      close_with(Errc::ConnectionReset, "RST received: connection reset", now);
       break;
     default:
       // CLOSING, LAST-ACK, TIME-WAIT: just delete the TCB. Linux does the same
       // in TIME-WAIT (tcp_rfc1337 = 0), so we do not apply RFC 1337 either.
-      close_with(Errc::Ok, "rst received while closing", now);
+      close_with(Errc::Ok, "RST received while closing", now);
       break;
   }
   return Step::Closed;
@@ -146,31 +152,41 @@ Step Tcb::check_syn(const Segment& seg, Instant now) {
   // RFC 5961 §4 (adopted by RFC 9293 §3.10.7.4 fourth): any SYN in a
   // synchronized state draws a challenge ACK, never a reset.
   ++env_.counters.rx_syn_challenged;
-  challenge_ack(now, "rfc5961 syn in synchronized state");
+  challenge_ack(now, seg, "SYN in a synchronized state (RFC 5961 §4)");
   return Step::Drop;
 }
 
-void Tcb::challenge_ack(Instant now, const char* why) {
+void Tcb::challenge_ack(Instant now, const Segment& seg, const char* why) {
+  trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(), why);
   if (!env_.challenge_acks.allow(now)) {
     ++env_.counters.challenge_acks_rate_limited;
+    trace(TraceKind::Drop, now, 0, 0, 0, 0, 0, "challenge ACK rate-limited (RFC 5961 §10)");
     return;
   }
   ++env_.counters.tx_challenge_acks;
-  trace(TraceKind::Drop, now, 0, 0, 0, 0, 0, why);
-  send_ack(now);
+  send_ack(now, "challenge ACK");
+}
+
+void Tcb::ack_now(const char* why) {
+  ack_now_ = true;
+  ack_why_ = why;
 }
 
 Step Tcb::check_ack(const Segment& seg, Instant now) {
   if (!seg.has_ack()) {
     ++env_.counters.rx_dropped_bad_ack;
+    trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(), "no ACK bit");
     return Step::Drop;  // §3.10.7.4 fifth: "if the ACK bit is off, drop the segment"
   }
   if (state_ == TcpState::SynReceived) {
     if (!(seq_lt(snd_.una, seg.ack()) && seq_le(seg.ack(), snd_.max))) {
       ++env_.counters.rx_dropped_bad_ack;
+      trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
+                    "ACK does not acknowledge our SYN-ACK");
       return Step::Reset;
     }
-    set_state(fin_queued_ ? TcpState::FinWait1 : TcpState::Established, "handshake ack", now);
+    set_state(fin_queued_ ? TcpState::FinWait1 : TcpState::Established, "ACK acked our SYN-ACK",
+              now);
     if (keepalive_) timers_.keepalive = now + env_.settings.keepalive_idle;
     if (!passive_) notify(SocketEventKind::Connected);
   }
@@ -182,11 +198,14 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
   if (seq_gt(ack, snd_.max)) {
     // Acknowledges something not yet sent: ACK and drop (§3.10.7.4 fifth).
     ++env_.counters.rx_dropped_bad_ack;
+    trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(), "ACK for data not yet sent");
     return Step::DropAndAck;
   }
   if (seq_lt(ack, snd_.una - snd_.max_wnd)) {
     // RFC 5961 §5.2: older than SND.UNA - MAX.SND.WND is discarded with an ACK.
     ++env_.counters.rx_dropped_bad_ack;
+    trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
+                  "ACK older than SND.UNA - MAX.SND.WND (RFC 5961 §5.2)");
     return Step::DropAndAck;
   }
   const bool advanced = seq_gt(ack, snd_.una);
@@ -203,7 +222,7 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
       const Duration r = now - rtt_timing_->second;
       rtt_.sample(r);
       trace(TraceKind::RttSample, now, r.count(), rtt_.srtt().count(), rtt_.rttvar().count(),
-            rtt_.rto().count(), 0, "ack");
+            rtt_.rto().count(), 0, "timed segment acked");
       rtt_timing_.reset();
     }
     retries_ = 0;
@@ -213,13 +232,17 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     rexmit_next_ = seq_max(rexmit_next_, ack);
     const bool recovering = cc_->in_recovery();
     const bool full = seq_ge(ack, snd_.recover);
+    const std::uint32_t cwnd = cc_->cwnd();
+    const std::uint32_t ssthresh = cc_->ssthresh();
     cc_->on_ack(acked, flight(), full);
+    trace_cwnd(now, cwnd, ssthresh,
+               recovering ? (full ? "recovery done: cwnd deflated" : "partial ACK in recovery")
+               : cwnd < ssthresh ? "slow start"
+                                 : "congestion avoidance");
     if (recovering) {
-      trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0,
-            full ? "recovery done" : "partial ack");
       // RFC 6582 §3.2 step 5: a partial ACK retransmits the next missing segment.
-      if (!full && !(sack_ok_ && retransmit_next_hole(now, "sack partial ack"))) {
-        retransmit_head(now, "newreno partial ack");
+      if (!full && !(sack_ok_ && retransmit_next_hole(now, "SACK hole retransmit (partial ACK)"))) {
+        retransmit_head(now, "NewReno partial-ACK retransmit");
       }
     }
     // RFC 6298 §5.2/§5.3: stop the timer when all is acked, else restart it.
@@ -238,9 +261,9 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
       if (state_ == TcpState::FinWait1) {
         enter_fin_wait2(now);
       } else if (state_ == TcpState::Closing) {
-        enter_time_wait(now);
+        enter_time_wait(now, "our FIN acked after the peer's");
       } else if (state_ == TcpState::LastAck) {
-        close_with(Errc::Ok, "fin acked in last-ack", now);
+        close_with(Errc::Ok, "our FIN acked: connection closed", now);
         return Step::Closed;
       }
     }
@@ -250,16 +273,23 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
       snd_.max != snd_.una && (std::uint32_t{seg.header.window} << snd_.wnd_shift) == snd_.wnd) {
     on_dup_ack(now, hole_sent);  // RFC 5681 §2 definition of a duplicate ACK
   }
-  update_window(seg);
+  update_window(seg, now);
   return Step::Continue;
 }
 
-void Tcb::update_window(const Segment& seg) {
+void Tcb::update_window(const Segment& seg, Instant now) {
   // §3.10.7.4 fifth: update only from a segment newer than the last update.
   if (!(seq_lt(snd_.wl1, seg.seq()) || (snd_.wl1 == seg.seq() && seq_le(snd_.wl2, seg.ack())))) {
     return;
   }
+  const std::uint32_t before = snd_.wnd;
   snd_.wnd = std::uint32_t{seg.header.window} << snd_.wnd_shift;
+  if (snd_.wnd != before) {
+    trace(TraceKind::WindowUpdate, now, snd_.wnd, before, 0, 0, 0,
+          snd_.wnd == 0 ? "peer closed its window"
+          : before == 0 ? "peer reopened its window"
+                        : "peer's window changed");
+  }
   snd_.max_wnd = std::max(snd_.max_wnd, snd_.wnd);
   snd_.wl1 = seg.seq();
   snd_.wl2 = seg.ack();
@@ -274,19 +304,25 @@ void Tcb::on_dup_ack(Instant now, bool hole_sent) {
   if (cc_->in_recovery()) {
     // RFC 6582 §3.2 step 3: inflate, so output() may send new data; not when
     // this ACK already released a SACK hole retransmission (one out per one in).
-    if (!hole_sent) cc_->on_dup_ack();
+    if (!hole_sent) {
+      const std::uint32_t cwnd = cc_->cwnd();
+      cc_->on_dup_ack();
+      trace_cwnd(now, cwnd, cc_->ssthresh(), "dup ACK in recovery: inflate");
+    }
     return;
   }
   // RFC 6582 §3.2 step 1: only when the ACK covers more than `recover`, so
   // duplicates from before a timeout do not trigger a second reduction.
   if (dup_acks_ != 3 || !seq_gt(snd_.una, snd_.recover)) return;
-  enter_recovery(now, "3 dup acks");
+  enter_recovery(now, "3 dup ACKs: fast retransmit, fast recovery");
 }
 
 void Tcb::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
+  const std::uint32_t cwnd = cc_->cwnd();
+  const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_enter_recovery(snd_.max.since(snd_.una));
-  trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0, why);
+  trace_cwnd(now, cwnd, ssthresh, why);
   ++env_.counters.fast_retransmits;
   rexmit_next_ = snd_.una;
   retransmit_head(now, "fast retransmit");
@@ -310,10 +346,10 @@ bool Tcb::on_sack(Instant now) {
     // above SND.UNA means it is lost, even when the ACKs carried data and so
     // were not counted as duplicates.
     if (sacked_.sacked_bytes() < 3 * snd_.mss || !seq_gt(snd_.una, snd_.recover)) return false;
-    enter_recovery(now, "sack loss detection");
+    enter_recovery(now, "SACK loss detection: fast recovery");
     return true;
   }
-  return retransmit_next_hole(now, "sack hole");
+  return retransmit_next_hole(now, "SACK hole retransmit");
 }
 
 bool Tcb::retransmit_next_hole(Instant now, const char* why) {
@@ -334,7 +370,8 @@ Step Tcb::process_text(const Segment& seg, Instant now) {
     const std::uint32_t old = rcv_.nxt.since(seq);
     if (old >= data.size()) {
       env_.counters.rx_duplicate_bytes += data.size();
-      ack_now_ = true;
+      trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(), "duplicate data");
+      ack_now("ACK for duplicate data");
       return Step::Continue;
     }
     env_.counters.rx_duplicate_bytes += old;
@@ -345,7 +382,9 @@ Step Tcb::process_text(const Segment& seg, Instant now) {
   const std::size_t space = recv_.free();
   const bool fits = offset + data.size() <= space;
   if (offset >= space) {
-    ack_now_ = true;  // entirely beyond the space we have
+    trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
+                  "data beyond the receive buffer");
+    ack_now("ACK: no room for the data");  // entirely beyond the space we have
     return Step::Continue;
   }
   if (!fits) data = data.first(space - offset);
@@ -356,20 +395,25 @@ Step Tcb::process_text(const Segment& seg, Instant now) {
     // RFC 5681 §4.2: an out-of-order segment is acknowledged at once (dup ACK).
     ++env_.counters.rx_out_of_order;
     if (seg.fin() && fits && !recv_.last_add_dropped()) ooo_fin_ = seq + static_cast<std::uint32_t>(data.size());
-    ack_now_ = true;
+    ack_now("dup ACK for out-of-order data");
     return Step::Continue;
   }
   rcv_.nxt += static_cast<std::uint32_t>(advanced);
   bytes_received_ += advanced;
   notify(SocketEventKind::Readable);
-  if (had_gap) ack_now_ = true;  // RFC 5681 §4.2: ACK at once when a gap is (partly) filled
+  if (had_gap) ack_now("ACK: a gap was filled");  // RFC 5681 §4.2: ACK at once
   unacked_bytes_ += static_cast<std::uint32_t>(advanced);
   // RFC 5681 §4.2 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment.
-  if (!env_.settings.delayed_ack || unacked_bytes_ >= 2 * std::min(snd_.mss, rcv_.mss)) {
-    ack_now_ = true;
+  if (!env_.settings.delayed_ack) {
+    ack_now("ACK (delayed ACKs off)");
+  } else if (unacked_bytes_ >= 2 * std::min(snd_.mss, rcv_.mss)) {
+    trace(TraceKind::DelayedAck, now, rcv_.nxt.raw(), unacked_bytes_, 0, 0, 0,
+          "two full-sized segments unacked: ACK now");
+    ack_now("ACK every second full-sized segment");
   } else if (!timers_.delayed_ack) {
     timers_.delayed_ack = now + env_.settings.delayed_ack_timeout;
-    trace(TraceKind::DelayedAck, now, rcv_.nxt.raw(), 0, 0, 0, 0, "armed");
+    trace(TraceKind::DelayedAck, now, rcv_.nxt.raw(), unacked_bytes_, 0, 0, 0,
+          "delaying the ACK: timer armed");
   }
   if (ooo_fin_ && *ooo_fin_ == rcv_.nxt) {
     ooo_fin_.reset();
@@ -391,22 +435,22 @@ void Tcb::on_fin(Instant now) {
   fin_received_ = true;
   rcv_.nxt += 1;
   rcv_.adv_edge = seq_max(rcv_.adv_edge, rcv_.nxt);
-  ack_now_ = true;
+  ack_now("ACK of the peer's FIN");
   notify(SocketEventKind::Readable);
   switch (state_) {
     case TcpState::SynReceived:
     case TcpState::Established:
-      set_state(TcpState::CloseWait, "fin received", now);
+      set_state(TcpState::CloseWait, "peer's FIN received", now);
       break;
     case TcpState::FinWait1:
       if (fin_seq_ && seq_gt(snd_.una, *fin_seq_)) {
-        enter_time_wait(now);
+        enter_time_wait(now, "peer's FIN received, ours acked");
       } else {
-        set_state(TcpState::Closing, "simultaneous close", now);
+        set_state(TcpState::Closing, "peer's FIN crossed ours (simultaneous close)", now);
       }
       break;
     case TcpState::FinWait2:
-      enter_time_wait(now);
+      enter_time_wait(now, "peer's FIN received");
       break;
     default:
       break;

@@ -44,8 +44,9 @@ void Tcb::output(Instant now) {
     while (send_next_data(now)) sent = true;
   }
   const bool can_ack = state_ != TcpState::Closed && state_ != TcpState::SynSent;
-  if (!sent && can_ack && ack_now_) send_ack(now);
+  if (!sent && can_ack && ack_now_) send_ack(now, ack_why_);
   ack_now_ = false;
+  ack_why_ = "ACK";
   arm_timers(now);
 }
 
@@ -75,28 +76,38 @@ bool Tcb::send_next_data(Instant now) {
       seq_gt(small_end_, snd_.una)) {
     // RFC 896 / RFC 1122 §4.2.3.4 with Minshall's refinement (as Linux): hold
     // a partial segment while an earlier partial segment is unacknowledged.
-    if (!nagle_held_) trace(TraceKind::NagleHold, now, len, in_flight, 0, 0, 0, "unacked small segment");
+    if (!nagle_held_) {
+      trace(TraceKind::NagleHold, now, len, in_flight, 0, 0, 0,
+            "holding a small segment while an earlier small one is unacked");
+    }
     nagle_held_ = true;
     return false;
   }
   if (nagle_held_) {
-    trace(TraceKind::NagleRelease, now, len, 0, 0, 0, 0, "released");
+    trace(TraceKind::NagleRelease, now, len, 0, 0, 0, 0,
+          len >= room ? "a full-sized segment is ready"
+          : fin       ? "FIN to send"
+                      : "the earlier small segment was acked");
     nagle_held_ = false;
   }
   if (len < room) small_end_ = snd_.nxt + len;
-  send_range(snd_.nxt, len, fin, now, "data");
+  const char* why = seq_lt(snd_.nxt, snd_.max) ? "go-back-N retransmit after RTO"
+                    : len == 0                  ? "FIN"
+                                                : "data";
+  send_range(snd_.nxt, len, fin, now, why);
   return true;
 }
 
-void Tcb::retransmit_head(Instant now, const char* why) {
+void Tcb::retransmit_head(Instant now, const char* why, std::uint32_t count) {
   const std::uint32_t len =
       static_cast<std::uint32_t>(std::min<std::size_t>(payload_room(), send_buf_.size()));
   const bool fin = fin_seq_ && snd_.una + len == *fin_seq_;
   if (len == 0 && !fin) return;
-  send_range(snd_.una, len, fin, now, why);
+  send_range(snd_.una, len, fin, now, why, count);
 }
 
-void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why) {
+void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why,
+                     std::uint32_t count) {
   scratch_.resize(len);
   send_buf_.peek(seq.since(snd_.una), scratch_);
   const SeqNum end = seq + len + (fin ? 1u : 0u);
@@ -112,7 +123,7 @@ void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const
   } else if (!rtt_timing_) {
     rtt_timing_ = std::make_pair(end, now);
   }
-  transmit(seq, flags, scratch_, {}, now);
+  transmit(seq, flags, scratch_, {}, now, why, count);
   if (fin) fin_seq_ = seq + len;
   if (seq_gt(end, snd_.nxt)) snd_.nxt = end;
   if (seq_gt(end, snd_.max)) {
@@ -129,34 +140,39 @@ void Tcb::send_syn(Instant now) {
   if (offer_ws) options.window_scale = rcv_.wnd_shift;
   options.sack_permitted = env_.settings.sack && (!passive_ || sack_ok_);
   const bool first = snd_.max == snd_.iss;
+  const bool synack = state_ == TcpState::SynReceived;
   if (first) {
     rtt_timing_ = std::make_pair(snd_.iss + 1, now);
   } else {
     ++retransmits_;
     ++env_.counters.retransmits;
     rtt_timing_.reset();
-    trace(TraceKind::Retransmit, now, snd_.iss.raw(), 0, retries_, 0, 0, "syn");
+    trace(TraceKind::Retransmit, now, snd_.iss.raw(), 0, retries_, 0, 0,
+          synack ? "SYN-ACK retransmit" : "SYN retransmit");
   }
-  const std::uint8_t flags = state_ == TcpState::SynReceived ? (Syn | Ack) : Syn;
-  transmit(snd_.iss, flags, {}, options, now);
+  const std::uint8_t flags = synack ? (Syn | Ack) : Syn;
+  const char* why = first ? (synack ? "SYN-ACK" : "SYN")
+                          : (synack ? "SYN-ACK retransmit" : "SYN retransmit");
+  transmit(snd_.iss, flags, {}, options, now, why, first ? 0 : retries_);
   snd_.nxt = snd_.iss + 1;
   snd_.max = snd_.iss + 1;
 }
 
-void Tcb::send_ack(Instant now) {
+void Tcb::send_ack(Instant now, const char* why) {
   // SND.NXT rewinds during go-back-N retransmission; a pure ACK carries the
   // highest sequence number sent instead, so the peer does not find it below
   // RCV.NXT and discard it (Linux tcp_acceptable_seq does the same).
-  transmit(snd_.max, Ack, {}, {}, now);
+  transmit(snd_.max, Ack, {}, {}, now, why);
 }
 
-void Tcb::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
+void Tcb::send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now, const char* why) {
   wire::TcpHeader h;
   h.src_port = tuple_.local_port;
   h.dst_port = tuple_.remote_port;
   h.seq = seq.raw();
   h.ack = ack ? ack->raw() : 0;
   h.flags = static_cast<std::uint8_t>(Rst | (ack ? Ack : 0));
+  trace_segment(TraceKind::SegmentOut, now, h, 0, why);
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, {});
   (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
                           kSegmentOptions);
@@ -165,7 +181,7 @@ void Tcb::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
 }
 
 void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::TcpOptions& options,
-                   Instant now) {
+                   Instant now, const char* why, std::uint32_t count) {
   wire::TcpHeader h;
   h.src_port = tuple_.local_port;
   h.dst_port = tuple_.remote_port;
@@ -175,12 +191,12 @@ void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::Tc
   h.window = window_to_advertise((flags & Syn) != 0);
   h.options = options;
   if ((flags & (Ack | Syn)) == Ack) add_sack_blocks(h.options);
+  // Traced before it leaves, so a capture can label the frame with `why`.
+  trace_segment(TraceKind::SegmentOut, now, h, payload.size(), why, count);
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, payload);
   (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
                           kSegmentOptions);
   ++env_.counters.tx_segments;
-  trace(TraceKind::SegmentOut, now, h.seq, h.ack, h.flags, static_cast<std::int64_t>(payload.size()),
-        h.window);
   if ((flags & Ack) != 0) {
     unacked_bytes_ = 0;
     timers_.delayed_ack.reset();

@@ -27,15 +27,16 @@ void Tcb::on_timers(Instant now) {
       return;
     }
     ++env_.counters.time_wait_expired;
-    trace(TraceKind::TimeWaitExpire, now, 0, 0, 0, 0, 0, "2msl expired");
-    close_with(Errc::Ok, "2msl expired", now);
+    trace(TraceKind::TimeWaitExpire, now, 0, 0, 0, 0, 0, "2MSL timer expired");
+    close_with(Errc::Ok, "2MSL in TIME-WAIT expired", now);
     return;
   }
   if (timers_.delayed_ack && *timers_.delayed_ack <= now) {
     timers_.delayed_ack.reset();
     ++env_.counters.delayed_acks;
-    trace(TraceKind::DelayedAck, now, rcv_.nxt.raw(), 0, 0, 0, 0, "timer fired");
-    send_ack(now);
+    trace(TraceKind::DelayedAck, now, rcv_.nxt.raw(), unacked_bytes_, 0, 0, 0,
+          "timer fired: sending the delayed ACK");
+    send_ack(now, "delayed ACK");
   }
   if (timers_.retransmit && *timers_.retransmit <= now) {
     timers_.retransmit.reset();
@@ -81,15 +82,17 @@ void Tcb::on_retransmit_timeout(Instant now) {
     return;
   }
   // RFC 5681 §3.1 eq. 4 and loss window; RFC 6582 §4: recover = highest sent.
+  const std::uint32_t cwnd = cc_->cwnd();
+  const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_timeout(snd_.max.since(snd_.una));
-  trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), 0, 0, 0, "rto");
+  trace_cwnd(now, cwnd, ssthresh, "RTO: ssthresh = flight/2, cwnd = loss window");
   snd_.recover = snd_.max;
   dup_acks_ = 0;
   sacked_.clear();  // RFC 2018 §8
   rexmit_next_ = snd_.una;
   // Go back to SND.UNA: the segments after it are resent as the window reopens.
   snd_.nxt = snd_.una;
-  retransmit_head(now, "rto");
+  retransmit_head(now, "RTO retransmit", retries_);
   timers_.retransmit = now + rtt_.rto();  // RFC 6298 §5.6
   output(now);
 }
@@ -98,11 +101,11 @@ void Tcb::on_persist_timeout(Instant now) {
   if (snd_.wnd != 0 || send_buf_.empty() || !is_synchronized(state_)) return;
   ++env_.counters.zero_window_probes;
   trace(TraceKind::ZeroWindowProbe, now, snd_.una.raw(), persist_backoff_, 0, 0, 0,
-        "zero window");
+        "persist timer: peer's window is zero");
   // RFC 9293 §3.8.6.1: send one byte beyond the closed window.
   scratch_.resize(1);
   send_buf_.peek(0, scratch_);
-  transmit(snd_.una, Ack, scratch_, {}, now);
+  transmit(snd_.una, Ack, scratch_, {}, now, "zero-window probe", persist_backoff_ + 1);
   if (snd_.nxt == snd_.una) snd_.nxt = snd_.una + 1;
   if (seq_lt(snd_.max, snd_.nxt)) {
     snd_.max = snd_.nxt;
@@ -122,7 +125,7 @@ void Tcb::on_keepalive_timeout(Instant now) {
   // RFC 1122 §4.2.3.6: a segment with SEG.SEQ = SND.NXT - 1 (no data) draws an ACK.
   ++keepalive_probes_;
   ++env_.counters.keepalive_probes;
-  transmit(snd_.una - 1, Ack, {}, {}, now);
+  transmit(snd_.una - 1, Ack, {}, {}, now, "keep-alive probe", keepalive_probes_);
   timers_.keepalive = now + env_.settings.keepalive_interval;
 }
 
@@ -137,7 +140,7 @@ void Tcb::set_keepalive(bool on, Instant now) {
 }
 
 void Tcb::enter_fin_wait2(Instant now) {
-  set_state(TcpState::FinWait2, "fin acked", now);
+  set_state(TcpState::FinWait2, "our FIN acked", now);
   if (!announce_) timers_.time_wait = now + env_.settings.fin_wait2_timeout;
 }
 
@@ -148,11 +151,12 @@ void Tcb::detach(Instant now) {
   }
 }
 
-void Tcb::enter_time_wait(Instant now) {
-  set_state(TcpState::TimeWait, "both fins acked", now);
+void Tcb::enter_time_wait(Instant now, const char* why) {
+  set_state(TcpState::TimeWait, why, now);
   timers_ = TcbTimers{};
   timers_.time_wait = now + 2 * env_.settings.msl;  // RFC 9293 §3.4.2
-  trace(TraceKind::TimeWaitEnter, now, to_micros(*timers_.time_wait), 0, 0, 0, 0, "2msl");
+  trace(TraceKind::TimeWaitEnter, now, to_micros(*timers_.time_wait), 0, 0, 0, 0,
+        "2MSL timer started");
   notify(SocketEventKind::Closed);
 }
 
@@ -174,7 +178,37 @@ void Tcb::set_state(TcpState s, const char* why, Instant now) {
 void Tcb::trace(TraceKind kind, Instant now, std::int64_t a, std::int64_t b, std::int64_t c,
                 std::int64_t d, std::int64_t e, const char* why) const {
   if (env_.trace == nullptr) return;
-  env_.trace->on_trace(TraceEvent{kind, id_, now, a, b, c, d, e, why});
+  TraceEvent event = make_trace_event(kind, id_, now, why);
+  event.a = a;
+  event.b = b;
+  event.c = c;
+  event.d = d;
+  event.e = e;
+  emit(event);
+}
+
+void Tcb::trace_segment(TraceKind kind, Instant now, const wire::TcpHeader& h, std::size_t len,
+                        const char* why, std::uint32_t count) const {
+  if (env_.trace == nullptr) return;
+  TraceEvent event = make_trace_event(kind, id_, now, why);
+  set_segment_fields(event, h, len);
+  event.count = count;
+  emit(event);
+}
+
+void Tcb::trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh,
+                     const char* why) const {
+  if (env_.trace == nullptr || (cc_->cwnd() == cwnd && cc_->ssthresh() == ssthresh)) return;
+  trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cwnd, ssthresh, 0, why);
+}
+
+void Tcb::emit(TraceEvent& event) const {
+  event.tuple = tuple_;
+  event.iss = snd_.iss.raw();
+  event.iss_known = true;
+  event.irs = rcv_.irs.raw();
+  event.irs_known = irs_known_;
+  env_.trace->on_trace(event);
 }
 
 void Tcb::notify(SocketEventKind kind, Errc error) {

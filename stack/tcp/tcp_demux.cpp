@@ -35,15 +35,18 @@ net::TransportProtocol::Delivery TcpLayer::on_ipv4_packet(const net::Ipv4PacketI
   if (info.link_broadcast || info.dst.is_broadcast() || info.dst.is_multicast() ||
       info.src.is_broadcast() || info.src.is_multicast()) {
     ++counters_.rx_dropped_broadcast;  // RFC 1122 §4.2.3.10: TCP is unicast only
+    trace_drop(now, info, "TCP to a broadcast or multicast address");
     return Delivery::Delivered;
   }
   const wire::TcpParsed parsed = wire::parse_tcp(payload, info.src, info.dst);
   if (parsed.status == wire::TcpParseStatus::BadChecksum) {
     ++counters_.rx_dropped_bad_checksum;
+    trace_drop(now, info, "bad TCP checksum");
     return Delivery::Delivered;
   }
   if (parsed.status != wire::TcpParseStatus::Ok) {
     ++counters_.rx_dropped_malformed;
+    trace_drop(now, info, "malformed TCP header");
     return Delivery::Delivered;
   }
   ++counters_.rx_segments;
@@ -67,9 +70,31 @@ net::TransportProtocol::Delivery TcpLayer::on_ipv4_packet(const net::Ipv4PacketI
   if (listener) {
     on_listen_segment(*listener, seg, now);
   } else {
-    reset_for(seg);
+    reset_for(seg, now, "no connection or listener: answered with RST");
   }
   return Delivery::Delivered;
+}
+
+void TcpLayer::trace_segment(TraceKind kind, Instant now, SocketId id, const FourTuple& tuple,
+                             const wire::TcpHeader& h, std::size_t len, const char* why) const {
+  if (trace_ == nullptr) return;
+  TraceEvent event = make_trace_event(kind, id, now, why);
+  set_segment_fields(event, h, len);
+  event.tuple = tuple;
+  trace_->on_trace(event);
+}
+
+void TcpLayer::trace_incoming(TraceKind kind, Instant now, SocketId id, const Segment& seg,
+                              const char* why) const {
+  const FourTuple tuple{seg.dst, seg.header.dst_port, seg.src, seg.header.src_port};
+  trace_segment(kind, now, id, tuple, seg.header, seg.payload.size(), why);
+}
+
+void TcpLayer::trace_drop(Instant now, const net::Ipv4PacketInfo& info, const char* why) const {
+  if (trace_ == nullptr) return;
+  TraceEvent event = make_trace_event(TraceKind::Drop, {}, now, why);
+  event.tuple = FourTuple{info.dst, 0, info.src, 0};
+  trace_->on_trace(event);
 }
 
 std::optional<std::uint32_t> TcpLayer::find_listener(wire::Ipv4Address addr,
@@ -91,6 +116,8 @@ void TcpLayer::deliver(std::uint32_t index, const Segment& seg, Instant now) {
     if (accept_queue_full(l)) {
       // Linux (tcp_abort_on_overflow = 0): ignore the ACK; the client retries.
       ++counters_.accept_queue_overflows;
+      trace_incoming(TraceKind::Drop, now, id_of(index), seg,
+                     "accept queue full: handshake ACK ignored");
       return;
     }
   }
@@ -129,18 +156,23 @@ void TcpLayer::after_tcb_event(std::uint32_t index, TcpState before, Instant now
 }
 
 void TcpLayer::on_listen_segment(std::uint32_t listener_index, const Segment& seg, Instant now) {
-  if (seg.rst()) return;  // §3.10.7.2 first: ignore an RST
+  const SocketId lid = id_of(listener_index);
+  if (seg.rst()) {  // §3.10.7.2 first: ignore an RST
+    trace_incoming(TraceKind::Drop, now, lid, seg, "RST to a listening port");
+    return;
+  }
   if (seg.has_ack()) {
     // Second: an ACK to a listener is bad, unless it completes a SYN cookie.
     if (!seg.syn() && settings_.syn_cookies) {
       on_cookie_ack(listener_index, seg, now);
     } else {
-      reset_for(seg);
+      reset_for(seg, now, "ACK to a listening port: answered with RST");
     }
     return;
   }
   if (!seg.syn()) {
     ++counters_.rx_dropped_listen;
+    trace_incoming(TraceKind::Drop, now, lid, seg, "neither SYN nor ACK to a listening port");
     return;
   }
   on_listen_syn(listener_index, seg, now);
@@ -148,22 +180,27 @@ void TcpLayer::on_listen_segment(std::uint32_t listener_index, const Segment& se
 
 void TcpLayer::on_listen_syn(std::uint32_t listener_index, const Segment& seg, Instant now) {
   Listener& l = *slots_[listener_index].listener;
+  const SocketId lid = id_of(listener_index);
   if (accept_queue_full(l)) {
     ++counters_.rx_dropped_listen;  // Linux drops SYNs while the accept queue is full
+    trace_incoming(TraceKind::Drop, now, lid, seg, "accept queue full: SYN dropped");
     return;
   }
   if (l.syn_queued >= settings_.syn_backlog) {
     if (settings_.syn_cookies) {
       l.last_cookie = now;
-      send_syn_cookie(seg, now);
+      trace_incoming(TraceKind::SegmentIn, now, lid, seg, "SYN queue full: answering with a cookie");
+      send_syn_cookie(seg, now, lid);
     } else {
       ++counters_.rx_dropped_listen;
+      trace_incoming(TraceKind::Drop, now, lid, seg, "SYN queue full: SYN dropped");
     }
     return;
   }
   auto index = allocate_slot();
   if (!index) {
     ++counters_.rx_dropped_listen;
+    trace_incoming(TraceKind::Drop, now, lid, seg, "no free socket slot: SYN dropped");
     return;
   }
   const Slot& ls = slots_[listener_index];
@@ -181,7 +218,7 @@ void TcpLayer::on_listen_syn(std::uint32_t listener_index, const Segment& seg, I
   t.open_passive(seg, SeqNum{isn_.isn(tuple, now)}, now);
 }
 
-void TcpLayer::send_syn_cookie(const Segment& syn, Instant now) {
+void TcpLayer::send_syn_cookie(const Segment& syn, Instant now, SocketId listener) {
   const FourTuple tuple{syn.dst, syn.header.dst_port, syn.src, syn.header.src_port};
   const std::uint16_t peer_mss = syn.header.options.mss.value_or(536);
   std::uint32_t mss_index = 0;
@@ -196,6 +233,7 @@ void TcpLayer::send_syn_cookie(const Segment& syn, Instant now) {
   h.flags = Syn | Ack;
   h.window = static_cast<std::uint16_t>(std::min<std::size_t>(settings_.recv_buffer, 65535));
   h.options.mss = static_cast<std::uint16_t>(std::clamp<std::size_t>(ip_.path_mtu(syn.src), 128, 65535) - 40);
+  trace_segment(TraceKind::SegmentOut, now, listener, tuple, h, 0, "SYN-ACK (SYN cookie)");
   const auto bytes = wire::build_tcp(syn.dst, syn.src, h, {});
   (void)ip_.send_ipv4(syn.dst, syn.src, net::IpProtocol::Tcp, bytes,
                           kSegmentOptions);
@@ -219,17 +257,19 @@ std::optional<std::uint16_t> TcpLayer::check_syn_cookie(const Segment& ack, Inst
 void TcpLayer::on_cookie_ack(std::uint32_t listener_index, const Segment& seg, Instant now) {
   Listener& l = *slots_[listener_index].listener;
   if (!l.last_cookie || now - *l.last_cookie > kCookieCheckWindow) {
-    reset_for(seg);
+    reset_for(seg, now, "ACK to a listening port: answered with RST");
     return;
   }
   const auto mss = check_syn_cookie(seg, now);
   if (!mss) {
     ++counters_.syn_cookies_failed;
-    reset_for(seg);
+    reset_for(seg, now, "ACK with an invalid SYN cookie: answered with RST");
     return;
   }
   if (accept_queue_full(l)) {
     ++counters_.accept_queue_overflows;
+    trace_incoming(TraceKind::Drop, now, id_of(listener_index), seg,
+                   "accept queue full: cookie ACK ignored");
     return;
   }
   auto index = allocate_slot();
@@ -246,7 +286,8 @@ void TcpLayer::on_cookie_ack(std::uint32_t listener_index, const Segment& seg, I
   after_tcb_event(*index, TcpState::SynReceived, now);
 }
 
-void TcpLayer::reset_for(const Segment& seg) {
+void TcpLayer::reset_for(const Segment& seg, Instant now, const char* why) {
+  trace_incoming(TraceKind::Drop, now, {}, seg, why);
   // RFC 9293 §3.10.7.1: never answer a RST; otherwise mirror the ACK field.
   if (seg.rst()) return;
   wire::TcpHeader h;
@@ -259,6 +300,9 @@ void TcpLayer::reset_for(const Segment& seg) {
     h.ack = (seg.seq() + seg.seq_len()).raw();
     h.flags = Rst | Ack;
   }
+  trace_segment(TraceKind::SegmentOut, now, {},
+                FourTuple{seg.dst, seg.header.dst_port, seg.src, seg.header.src_port}, h, 0,
+                "RST: no connection");
   const auto bytes = wire::build_tcp(seg.dst, seg.src, h, {});
   (void)ip_.send_ipv4(seg.dst, seg.src, net::IpProtocol::Tcp, bytes,
                           kSegmentOptions);

@@ -120,9 +120,15 @@ class TcpLayer final : public net::TransportProtocol {
   void on_listen_segment(std::uint32_t listener_index, const Segment& seg, Instant now);
   void on_listen_syn(std::uint32_t listener_index, const Segment& seg, Instant now);
   void on_cookie_ack(std::uint32_t listener_index, const Segment& seg, Instant now);
-  void send_syn_cookie(const Segment& syn, Instant now);
+  void send_syn_cookie(const Segment& syn, Instant now, SocketId listener);
   std::optional<std::uint16_t> check_syn_cookie(const Segment& ack, Instant now) const;
-  void reset_for(const Segment& seg);
+  void reset_for(const Segment& seg, Instant now, const char* why);
+  /// Layer-level trace events (segments that reach no TCB).
+  void trace_segment(TraceKind kind, Instant now, SocketId id, const FourTuple& tuple,
+                     const wire::TcpHeader& h, std::size_t len, const char* why) const;
+  void trace_incoming(TraceKind kind, Instant now, SocketId id, const Segment& seg,
+                      const char* why) const;
+  void trace_drop(Instant now, const net::Ipv4PacketInfo& info, const char* why) const;
   bool accept_queue_full(const Listener& l) const;
 
   net::Ipv4Output& ip_;

@@ -201,7 +201,7 @@ TEST(TcpTrace, StateChangesCarryReasons) {
   for (const auto& e : h.trace.events) {
     if (e.kind == TraceKind::StateChange) reasons.emplace_back(e.reason);
   }
-  EXPECT_EQ(reasons, (std::vector<std::string>{"active open", "syn-ack received"}));
+  EXPECT_EQ(reasons, (std::vector<std::string>{"connect(): sending SYN", "SYN-ACK acked our SYN"}));
 }
 
 TEST(TcpListen, ClosingListenerResetsPendingConnections) {
