@@ -32,6 +32,7 @@ enum class MessageType : std::uint16_t {
   Sockets = 16,
   Arp = 17,
   Counters = 18,
+  Impair = 19,  // show or change the link impairment (docs/rpc.md "Impair")
   Event = 64,  // daemon → client, unsolicited, id 0
 };
 
@@ -116,9 +117,51 @@ struct IntrospectRequest {
   friend bool operator==(const IntrospectRequest&, const IntrospectRequest&) = default;
 };
 
+/// What an Impair request does.
+enum class ImpairAction : std::uint8_t {
+  Show = 0,       // change nothing; the reply has the current settings
+  Set = 1,        // change the random impairments named in `fields`
+  DropNext = 2,   // drop the next `count` segments matching `match` (and `port`)
+  DelayNext = 3,  // delay the next `count` matching segments by delay_us
+  Clear = 4,      // everything off
+};
+/// ImpairRequest::fields: which values a Set changes.
+enum ImpairField : std::uint16_t {
+  kImpairLoss = 1 << 0,
+  kImpairDuplicate = 1 << 1,
+  kImpairReorder = 1 << 2,
+  kImpairCorrupt = 1 << 3,
+  kImpairDelay = 1 << 4,
+  kImpairJitter = 1 << 5,
+  kImpairRate = 1 << 6,
+  kImpairSeed = 1 << 7,
+};
+inline constexpr std::uint16_t kImpairAllFields = 0xff;
+inline constexpr std::uint32_t kMillion = 1'000'000;
+inline constexpr std::uint32_t kMaxImpairDelayUs = 10'000'000;  // 10 s
+/// Show, change or clear the link impairment; the reply is a JsonReply
+/// with the settings after the change. Probabilities in parts per million.
+struct ImpairRequest {
+  ImpairAction action = ImpairAction::Show;
+  std::uint8_t directions = 3;  // bit 0: to the stack (in), bit 1: from the stack (out)
+  std::uint16_t fields = 0;
+  std::uint32_t loss_ppm = 0;
+  std::uint32_t duplicate_ppm = 0;
+  std::uint32_t reorder_ppm = 0;
+  std::uint32_t corrupt_ppm = 0;
+  std::uint32_t delay_us = 0;  // Set: fixed delay; DelayNext: the one-shot delay
+  std::uint32_t jitter_us = 0;
+  std::uint64_t rate = 0;  // bytes per second; 0: unlimited
+  std::uint64_t seed = 0;
+  std::uint8_t match = 0;  // DropNext/DelayNext: 1 syn-ack, 2 syn, 3 fin, 4 rst, 5 ack, 6 data, 7 any
+  std::uint32_t count = 1;
+  std::uint16_t port = 0;  // 0: any
+  friend bool operator==(const ImpairRequest&, const ImpairRequest&) = default;
+};
+
 using RequestBody = std::variant<HelloRequest, SocketRequest, HandleRequest, AddressRequest,
                                  ShutdownRequest, SockOptRequest, ResolveRequest, PingRequest,
-                                 IntrospectRequest>;
+                                 IntrospectRequest, ImpairRequest>;
 
 // ---- replies (daemon → client). Every reply carries `error` (0 or an errno);
 // the fields after it are only on the wire when error is 0. ----

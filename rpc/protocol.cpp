@@ -30,6 +30,7 @@ std::size_t request_index(MessageType type) {
     case MessageType::Sockets:
     case MessageType::Arp:
     case MessageType::Counters: return 8;
+    case MessageType::Impair: return 9;
     case MessageType::Event: break;
   }
   return std::variant_size_v<RequestBody>;
@@ -49,7 +50,8 @@ std::size_t reply_index(MessageType type) {
     case MessageType::Status:
     case MessageType::Sockets:
     case MessageType::Arp:
-    case MessageType::Counters: return 7;
+    case MessageType::Counters:
+    case MessageType::Impair: return 7;
     default: return 0;
   }
 }
@@ -137,6 +139,38 @@ bool get(Reader& r, PingRequest& m) {
 }
 void put(Writer&, const IntrospectRequest&) {}
 bool get(Reader&, IntrospectRequest&) { return true; }
+void put(Writer& w, const ImpairRequest& m) {
+  w.u8(static_cast<std::uint8_t>(m.action));
+  w.u8(m.directions);
+  w.u16(m.fields);
+  for (auto v : {m.loss_ppm, m.duplicate_ppm, m.reorder_ppm, m.corrupt_ppm, m.delay_us, m.jitter_us}) {
+    w.u32(v);
+  }
+  w.u64(m.rate);
+  w.u64(m.seed);
+  w.u8(m.match);
+  w.u32(m.count);
+  w.u16(m.port);
+}
+bool get(Reader& r, ImpairRequest& m) {
+  std::uint8_t action = 0;
+  if (!r.u8(action) || !r.u8(m.directions) || !r.u16(m.fields) || !r.u32(m.loss_ppm) ||
+      !r.u32(m.duplicate_ppm) || !r.u32(m.reorder_ppm) || !r.u32(m.corrupt_ppm) ||
+      !r.u32(m.delay_us) || !r.u32(m.jitter_us) || !r.u64(m.rate) || !r.u64(m.seed) ||
+      !r.u8(m.match) || !r.u32(m.count) || !r.u16(m.port)) {
+    return false;
+  }
+  if (action > static_cast<std::uint8_t>(ImpairAction::Clear)) return r.fail();
+  m.action = static_cast<ImpairAction>(action);
+  if (m.directions < 1 || m.directions > 3 || (m.fields & ~kImpairAllFields) != 0) return r.fail();
+  for (auto ppm : {m.loss_ppm, m.duplicate_ppm, m.reorder_ppm, m.corrupt_ppm}) {
+    if (ppm > kMillion) return r.fail();
+  }
+  if (m.delay_us > kMaxImpairDelayUs || m.jitter_us > kMaxImpairDelayUs || m.match > 7) {
+    return r.fail();
+  }
+  return true;
+}
 
 void put(Writer&, const EmptyReply&) {}
 bool get(Reader&, EmptyReply&) { return true; }
