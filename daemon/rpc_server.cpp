@@ -42,17 +42,24 @@ bool socket_in_use(const sockaddr_un& address) {
   return in_use;
 }
 
+// One errno per DnsError, so clients can tell them apart (docs/rpc.md).
 int dns_errno(dns::DnsError error) {
   switch (error) {
     case dns::DnsError::Ok: return 0;
     case dns::DnsError::InvalidName: return EINVAL;
     case dns::DnsError::NoSuchName: return ENOENT;
     case dns::DnsError::NoAddress: return ENODATA;
+    case dns::DnsError::ServerFailure: return EREMOTEIO;
     case dns::DnsError::TimedOut: return ETIMEDOUT;
     case dns::DnsError::Unreachable: return EHOSTUNREACH;
     case dns::DnsError::Refused: return ECONNREFUSED;
-    default: return EIO;
+    case dns::DnsError::Malformed: return EBADMSG;
+    case dns::DnsError::Truncated: return EMSGSIZE;
+    case dns::DnsError::TooManyCnames: return ELOOP;
+    case dns::DnsError::NoServers: return EDESTADDRREQ;
+    case dns::DnsError::NetworkError: return ENETUNREACH;
   }
+  return EIO;
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace tapstack {
 Applications::Applications(net::UdpLayer& udp, tcp::TcpLayer& tcp, Rng& rng,
                            const dns::ResolverSettings& dns, const ServiceSettings& services,
                            std::function<std::string()> daytime_text)
-    : resolver_(udp, rng, dns),
+    : resolver_(udp, tcp, rng, dns),
       services_(services),
       udp_(udp),
       tcp_(tcp),

@@ -24,6 +24,28 @@ std::string dotted(unsigned host_order) {
   return inet_ntop(AF_INET, &a, buf, sizeof buf);
 }
 
+/// The resolver's reasons (docs/rpc.md), in the words of the stack's resolver.
+const char* dns_failure(int error) {
+  switch (error) {
+    case ENOENT: return "no such name (NXDOMAIN)";
+    case ENODATA: return "name has no IPv4 address";
+    case ETIMEDOUT: return "DNS query timed out";
+    case EHOSTUNREACH: return "DNS server unreachable";
+    case ECONNREFUSED: return "DNS server refused the query";
+    case EREMOTEIO: return "DNS server failure";
+    case EBADMSG: return "malformed DNS response";
+    case EMSGSIZE: return "truncated answer, and the retry over TCP failed";
+    case ELOOP: return "CNAME chain too long";
+    case EINVAL: return "invalid host name";
+    case EDESTADDRREQ: return "no DNS server configured (see [dns] servers)";
+    default: return std::strerror(error);
+  }
+}
+
+void print_dns_failure(const std::string& name) {
+  std::fprintf(stderr, "tapstack: %s: %s\n", name.c_str(), dns_failure(errno));
+}
+
 }  // namespace
 
 bool lookup(const std::string& host, unsigned& address) {
@@ -34,7 +56,7 @@ bool lookup(const std::string& host, unsigned& address) {
   }
   if (ts_resolve(host.c_str(), &a, 1) != 1) {
     if (errno == 0) errno = ENODATA;
-    print_error("cannot resolve " + host);
+    print_dns_failure("cannot resolve " + host);
     return false;
   }
   address = ntohl(a.s_addr);
@@ -45,7 +67,7 @@ int cmd_resolve(const std::string& name, bool json) {
   in_addr addresses[32];
   const int n = ts_resolve(name.c_str(), addresses, 32);
   if (n < 0) {
-    print_error(name);
+    print_dns_failure(name);
     return kFailed;
   }
   if (json) std::printf("{\"name\":\"%s\",\"addresses\":[", name.c_str());

@@ -13,7 +13,7 @@ const char* describe(DnsError e) {
     case DnsError::TimedOut: return "DNS query timed out";
     case DnsError::Unreachable: return "DNS server unreachable";
     case DnsError::Malformed: return "malformed DNS response";
-    case DnsError::Truncated: return "truncated answer; DNS over TCP not supported yet";
+    case DnsError::Truncated: return "truncated answer, and the retry over TCP failed";
     case DnsError::TooManyCnames: return "CNAME chain too long";
     case DnsError::NoServers: return "no DNS server configured";
     case DnsError::NetworkError: return "could not send the DNS query";

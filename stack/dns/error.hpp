@@ -14,7 +14,7 @@ enum class DnsError : std::uint8_t {
   TimedOut,       // no answer after every attempt at every server
   Unreachable,    // the server's port or host is unreachable (ICMP)
   Malformed,      // the response could not be parsed
-  Truncated,      // TC set: the answer needs DNS over TCP
+  Truncated,      // TC set over UDP, and the retry over TCP failed
   TooManyCnames,  // CNAME chain longer than the configured limit
   NoServers,      // no server configured and no static or cached answer
   NetworkError,   // the query could not be sent (no port, no route)

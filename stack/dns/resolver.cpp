@@ -10,16 +10,20 @@ Duration seconds(std::uint32_t s) { return std::chrono::seconds{s}; }
 
 }  // namespace
 
-Resolver::Resolver(net::UdpLayer& udp, Rng& rng, ResolverSettings settings)
-    : udp_(udp), rng_(rng), settings_(std::move(settings)), cache_(settings_.cache_size) {
+Resolver::Resolver(net::UdpLayer& udp, tcp::TcpLayer& tcp, Rng& rng, ResolverSettings settings)
+    : udp_(udp), tcp_(tcp), rng_(rng), settings_(std::move(settings)), cache_(settings_.cache_size) {
   std::map<std::string, std::vector<wire::Ipv4Address>> hosts;
   for (auto& [name, addresses] : settings_.hosts) hosts[normalize_name(name)] = addresses;
   settings_.hosts = std::move(hosts);
   settings_.attempts = std::max(settings_.attempts, 1u);
 }
 
+// A TCP retry still in flight keeps its connection in the TcpLayer, which its
+// owner (the Stack) destroys right after the resolver.
 Resolver::~Resolver() {
-  for (Query& q : queries_) close_socket(q);
+  for (Query& q : queries_) {
+    if (q.socket) (void)udp_.close(q.socket);
+  }
 }
 
 Result<QueryId> Resolver::resolve(std::string name, Instant now) {
@@ -74,15 +78,17 @@ const ServerAddress& Resolver::server_for(const Query& q) const {
   return settings_.servers[q.try_index % settings_.servers.size()];
 }
 
-void Resolver::close_socket(Query& q) {
+void Resolver::close_sockets(Query& q, Instant now) {
   if (q.socket) (void)udp_.close(q.socket);
   q.socket = SocketId{};
+  if (q.over_tcp) q.over_tcp->close(now);
+  q.over_tcp.reset();
 }
 
 bool Resolver::send_query(Query& q, Instant now) {
   // Each attempt gets a fresh socket (a random ephemeral port) and a random
   // ID (RFC 5452 §9.2), so an off-path forger must guess both.
-  close_socket(q);
+  close_sockets(q, now);
   const auto socket = udp_.open();
   if (!socket) return false;
   q.socket = *socket;
@@ -104,7 +110,7 @@ void Resolver::start_try(Query& q, Instant now) {
     if (send_query(q, now)) return;
     q.last_error = DnsError::NetworkError;
   }
-  finish(q, q.last_error);  // the error of the last attempt
+  finish(q, q.last_error, now);  // the error of the last attempt
 }
 
 void Resolver::advance(Query& q, Instant now, DnsError why) {
@@ -113,19 +119,27 @@ void Resolver::advance(Query& q, Instant now, DnsError why) {
   start_try(q, now);
 }
 
-void Resolver::finish(Query& q, DnsError error, std::vector<wire::Ipv4Address> addresses,
-                      std::string canonical) {
+void Resolver::finish(Query& q, DnsError error, Instant now,
+                      std::vector<wire::Ipv4Address> addresses, std::string canonical) {
   ResolveResult r{q.id, q.name, error, std::move(addresses), std::move(canonical),
                   error == DnsError::Ok ? q.ttl : 0, AnswerSource::Server, {}};
   if (error == DnsError::Ok && r.canonical_name.empty()) r.canonical_name = q.current;
   results_.push_back(std::move(r));
-  close_socket(q);
+  close_sockets(q, now);
   q.deadline = Instant::max();
   q.done = true;
 }
 
 bool Resolver::on_event(const SocketEvent& event, Instant now) {
-  if (event.protocol != net::IpProtocol::Udp) return false;
+  if (event.protocol == net::IpProtocol::Tcp) {
+    const auto it = std::find_if(queries_.begin(), queries_.end(), [&](const Query& q) {
+      return q.over_tcp && q.over_tcp->socket() == event.id;
+    });
+    if (it == queries_.end()) return false;
+    handle_tcp_event(*it, event, now);
+    std::erase_if(queries_, [](const Query& x) { return x.done; });
+    return true;
+  }
   const auto it = std::find_if(queries_.begin(), queries_.end(),
                                [&](const Query& q) { return q.socket == event.id; });
   if (it == queries_.end()) return false;
@@ -155,8 +169,26 @@ void Resolver::handle_datagram(Query& q, const net::UdpDatagram& d, Instant now)
     ++counters_.wrong_id;
     return;
   }
+  handle_response(q, d.data, now);
+}
+
+void Resolver::handle_tcp_event(Query& q, const SocketEvent& event, Instant now) {
+  switch (q.over_tcp->on_event(event, now)) {
+    case TcpExchange::Status::Pending: return;
+    case TcpExchange::Status::Failed: return advance(q, now, DnsError::Truncated);
+    case TcpExchange::Status::Done: break;
+  }
+  const Bytes data = q.over_tcp->response();
+  if (data.size() < kHeaderLen || load_be16(data, 0) != q.dns_id) {
+    ++counters_.wrong_id;
+    return advance(q, now, DnsError::Malformed);  // one response per connection
+  }
+  handle_response(q, data, now);
+}
+
+void Resolver::handle_response(Query& q, Bytes data, Instant now) {
   Message m;
-  if (const ParseError e = parse_message(d.data, m); e != ParseError::Ok) {
+  if (const ParseError e = parse_message(data, m); e != ParseError::Ok) {
     // Our ID from our server: a broken server, so try the next one.
     ++counters_.malformed;
     advance(q, now, DnsError::Malformed);
@@ -170,15 +202,32 @@ void Resolver::handle_datagram(Query& q, const net::UdpDatagram& d, Instant now)
     return;
   }
   ++counters_.responses;
-  if (m.header.truncated) return finish(q, DnsError::Truncated);
+  // Over TCP the whole answer fits; TC there would be a broken server, and
+  // what it sent is used as is.
+  if (m.header.truncated && !q.over_tcp) return retry_over_tcp(q, now);
   switch (static_cast<Rcode>(m.header.rcode)) {
     case Rcode::NoError: return handle_answer(q, m, now);
     case Rcode::NameError:
       cache_negative(q, m, DnsError::NoSuchName, now);
-      return finish(q, DnsError::NoSuchName);
+      return finish(q, DnsError::NoSuchName, now);
     case Rcode::Refused: return advance(q, now, DnsError::Refused);
     default: return advance(q, now, DnsError::ServerFailure);
   }
+}
+
+// RFC 7766 §5: a truncated UDP answer is asked again over TCP, of the same
+// server, with the same ID; the attempt's deadline starts over.
+void Resolver::retry_over_tcp(Query& q, Instant now) {
+  ++counters_.tcp_retries;
+  if (q.socket) (void)udp_.close(q.socket);
+  q.socket = SocketId{};
+  const ServerAddress& server = server_for(q);
+  q.over_tcp = std::make_unique<TcpExchange>(tcp_);
+  const auto query = build_query(q.dns_id, q.current);
+  if (!q.over_tcp->start(server.address, server.port, query, now)) {
+    return advance(q, now, DnsError::Truncated);
+  }
+  q.deadline = now + settings_.timeout;
 }
 
 void Resolver::handle_answer(Query& q, const Message& m, Instant now) {
@@ -194,22 +243,22 @@ void Resolver::handle_answer(Query& q, const Message& m, Instant now) {
     }
     if (!addresses.empty()) {
       cache_.put(q.key, {DnsError::Ok, addresses, name, now + seconds(q.ttl)}, now);
-      return finish(q, DnsError::Ok, std::move(addresses), std::move(name));
+      return finish(q, DnsError::Ok, now, std::move(addresses), std::move(name));
     }
     const auto cname = std::find_if(m.cnames.begin(), m.cnames.end(), [&](const auto& c) {
       return normalize_name(c.name) == name;
     });
     if (cname == m.cnames.end()) break;
-    if (++q.cname_hops > settings_.max_cname_hops) return finish(q, DnsError::TooManyCnames);
+    if (++q.cname_hops > settings_.max_cname_hops) return finish(q, DnsError::TooManyCnames, now);
     q.ttl = std::min(q.ttl, cname->ttl);
     name = normalize_name(cname->target);
   }
   if (name == q.current) {
     cache_negative(q, m, DnsError::NoAddress, now);  // NODATA (RFC 2308 §2.2)
-    return finish(q, DnsError::NoAddress);
+    return finish(q, DnsError::NoAddress, now);
   }
   // The chain ends at a name without its A record here: ask for it.
-  if (check_host_name(name) != NameError::Ok) return finish(q, DnsError::Malformed);
+  if (check_host_name(name) != NameError::Ok) return finish(q, DnsError::Malformed, now);
   q.current = std::move(name);
   q.try_index = 0;
   q.last_error = DnsError::TimedOut;

@@ -1,10 +1,12 @@
 #pragma once
 // A stub resolver (RFC 1035 §7, RFC 1123 §6.1.3) that asks recursive servers
-// over the stack's own UDP. Sans-I/O: resolve() starts a lookup, on_event()
+// over the stack's own UDP, and again over TCP when an answer comes back
+// truncated (RFC 7766 §5). Sans-I/O: resolve() starts a lookup, on_event()
 // and poll() move it along, drain_results() hands out finished lookups.
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "stack/dns/cache.hpp"
 #include "stack/dns/error.hpp"
 #include "stack/dns/message.hpp"
+#include "stack/dns/tcp_exchange.hpp"
 #include "stack/events.hpp"
 #include "stack/net/udp_layer.hpp"
 
@@ -67,6 +70,7 @@ struct ResolverCounters {
   std::uint64_t wrong_id = 0;
   std::uint64_t wrong_question = 0;     // not a response to our question
   std::uint64_t malformed = 0;
+  std::uint64_t tcp_retries = 0;        // truncated over UDP, asked again over TCP
 
   template <typename F>
   void for_each(F&& f) const {
@@ -80,13 +84,15 @@ struct ResolverCounters {
     f("wrong_id", wrong_id);
     f("wrong_question", wrong_question);
     f("malformed", malformed);
+    f("tcp_retries", tcp_retries);
   }
 };
 
-/// Owns one UDP socket per lookup in flight; `udp` must outlive it.
+/// Owns one UDP socket (or, after a truncated answer, one TCP connection) per
+/// lookup in flight; `udp` and `tcp` must outlive it.
 class Resolver {
  public:
-  Resolver(net::UdpLayer& udp, Rng& rng, ResolverSettings settings);
+  Resolver(net::UdpLayer& udp, tcp::TcpLayer& tcp, Rng& rng, ResolverSettings settings);
   ~Resolver();
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
@@ -118,6 +124,7 @@ class Resolver {
     std::size_t try_index = 0;
     DnsError last_error = DnsError::TimedOut;
     SocketId socket;
+    std::unique_ptr<TcpExchange> over_tcp;  // the retry after a truncated answer
     std::uint16_t dns_id = 0;
     Instant deadline = Instant::max();
     bool done = false;
@@ -128,14 +135,18 @@ class Resolver {
   bool send_query(Query& q, Instant now);
   void advance(Query& q, Instant now, DnsError why);
   void handle_datagram(Query& q, const net::UdpDatagram& d, Instant now);
+  void handle_tcp_event(Query& q, const SocketEvent& event, Instant now);
+  void handle_response(Query& q, Bytes data, Instant now);
+  void retry_over_tcp(Query& q, Instant now);
   void handle_answer(Query& q, const Message& m, Instant now);
-  void finish(Query& q, DnsError error, std::vector<wire::Ipv4Address> addresses = {},
+  void finish(Query& q, DnsError error, Instant now, std::vector<wire::Ipv4Address> addresses = {},
               std::string canonical = {});
   void cache_negative(const Query& q, const Message& m, DnsError error, Instant now);
   const ServerAddress& server_for(const Query& q) const;
-  void close_socket(Query& q);
+  void close_sockets(Query& q, Instant now);
 
   net::UdpLayer& udp_;
+  tcp::TcpLayer& tcp_;
   Rng& rng_;
   ResolverSettings settings_;
   Cache cache_;

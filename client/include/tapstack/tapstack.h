@@ -32,7 +32,7 @@ TS_API int ts_connect_daemon(const char *path);
 /* Closes the control connection; sockets still open are released. */
 TS_API void ts_disconnect_daemon(void);
 /* The path used (or to be used) for the daemon. */
-const char *ts_daemon_path(void);
+TS_API const char *ts_daemon_path(void);
 
 /* domain AF_INET; type SOCK_STREAM or SOCK_DGRAM, optionally or'ed with
  * SOCK_NONBLOCK and SOCK_CLOEXEC; protocol 0 or IPPROTO_TCP/IPPROTO_UDP. */

@@ -1,4 +1,5 @@
 #include "stack/dns/resolver.hpp"
+#include "stack/tcp/tcp_layer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -37,7 +38,7 @@ class ResolverTest : public ::testing::Test {
   ResolverTest() { settings.servers = {{kServer1, 53}, {kServer2, 53}}; }
 
   Resolver& resolver() {
-    if (!resolver_) resolver_.emplace(udp, rng, settings);
+    if (!resolver_) resolver_.emplace(udp, tcp, rng, settings);
     return *resolver_;
   }
   QueryId resolve(const std::string& name) {
@@ -85,6 +86,7 @@ class ResolverTest : public ::testing::Test {
   SeededRng rng{7};
   EventQueue events;
   net::UdpLayer udp{ip, rng, events, net::UdpSettings{}};
+  tcp::TcpLayer tcp{ip, rng, events, tcp::TcpSettings{}};
   ResolverSettings settings;
   Instant now{std::chrono::seconds{1000}};
 
@@ -331,13 +333,16 @@ TEST_F(ResolverTest, PortUnreachableMovesToTheNextServer) {
   EXPECT_EQ(last().server, kServer2);
 }
 
-TEST_F(ResolverTest, TruncatedAnswerIsAClearError) {
+// The exchange over TCP itself is in resolver_tcp_test.cpp.
+TEST_F(ResolverTest, TruncatedAnswerOpensATcpConnectionToTheSameServer) {
   resolve("big.example");
   auto q = last();
   reply(q, ResponseBuilder(q.id(), "big.example", 0x8380).build());  // TC set
-  const auto r = only_result();
-  EXPECT_EQ(r.error, DnsError::Truncated);
-  EXPECT_STREQ(describe(r.error), "truncated answer; DNS over TCP not supported yet");
+  EXPECT_TRUE(resolver().drain_results().empty());
+  EXPECT_EQ(resolver().counters().tcp_retries, 1u);
+  ASSERT_EQ(ip.sent.back().protocol, net::IpProtocol::Tcp);
+  EXPECT_EQ(ip.sent.back().dst, kServer1);
+  EXPECT_TRUE(udp.list().empty());  // the UDP socket is done
 }
 
 TEST_F(ResolverTest, MalformedResponseWithOurIdTriesTheNextServer) {
