@@ -26,11 +26,15 @@ App::App(config::Config config, Options options)
     added_host_address_ = add_interface_address(tap_->index(), *ifc.host_address);
   }
   sink_ = std::make_unique<TapSink>(*tap_);
+  impair_ = std::make_unique<ImpairLink>(*sink_, config_.impair);
   const StackConfig stack_config = make_stack_config(config_, rng_);
-  stack_ = std::make_unique<Stack>(stack_config, *sink_, rng_);
+  stack_ = std::make_unique<Stack>(stack_config, impair_->stack_output(), rng_);
   driver_ = std::make_unique<StackDriver>(io_, *stack_);
+  impair_->attach(*stack_, *driver_);
+  driver_->set_impairment(&impair_->model());
   rpc_ = std::make_unique<RpcServer>(
-      io_, config_.rpc, StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver()},
+      io_, config_.rpc,
+      StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver(), &impair_->model()},
       *driver_);
   driver_->set_event_handler(
       [this](const SocketEvent& event, Instant now) { rpc_->on_socket_event(event, now); });

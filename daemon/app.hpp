@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "daemon/impair_link.hpp"
 #include "daemon/options.hpp"
 #include "daemon/os_rng.hpp"
 #include "daemon/rpc_server.hpp"
@@ -50,6 +51,7 @@ class App {
   std::unique_ptr<TapDevice> tap_;
   bool added_host_address_ = false;
   std::unique_ptr<TapSink> sink_;
+  std::unique_ptr<ImpairLink> impair_;  // between the TAP and the stack, both ways
   std::unique_ptr<Stack> stack_;
   std::unique_ptr<StackDriver> driver_;
   std::unique_ptr<RpcServer> rpc_;  // after the stack: destroyed first

@@ -11,6 +11,9 @@ class UdpLayer;
 namespace dns {
 class Resolver;
 }
+namespace link {
+class Impairment;
+}
 }  // namespace tapstack
 
 namespace tapstack::daemon {
@@ -20,6 +23,7 @@ struct StackHandles {
   tcp::TcpLayer& tcp;
   net::UdpLayer& udp;
   dns::Resolver& resolver;
+  link::Impairment* impairment = nullptr;  // the link impairment model (`tapstack impair`)
 };
 
 }  // namespace tapstack::daemon

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/impair_link.hpp"
 #include "daemon/rpc_server.hpp"
 #include "stack/dns/resolver.hpp"
 #include "stack/net/udp_layer.hpp"
@@ -81,6 +82,7 @@ std::string RpcServer::introspect(rpc::MessageType type) const {
                  {"sockets", bridges_.size()},
                  {"tcp_sockets", stack_.tcp.list().size()},
                  {"udp_sockets", stack_.udp.list().size()}};
+      if (stack_.impairment) doc["impair"] = impairment_json(*stack_.impairment);
       break;
     }
     case rpc::MessageType::Sockets: {

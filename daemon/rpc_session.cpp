@@ -89,6 +89,7 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::GetSockOpt: return on_getsockopt(request);
     case MessageType::Resolve: return on_resolve(request);
     case MessageType::Ping: return on_ping(request);
+    case MessageType::Impair: return on_impair(request);
     case MessageType::Status:
     case MessageType::Sockets:
     case MessageType::Arp:

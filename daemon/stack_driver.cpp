@@ -1,5 +1,7 @@
 #include "daemon/stack_driver.hpp"
 
+#include <algorithm>
+
 namespace tapstack::daemon {
 
 StackDriver::StackDriver(boost::asio::io_context& io, Stack& stack)
@@ -11,7 +13,11 @@ Instant StackDriver::now() const {
 }
 
 void StackDriver::on_frame(Bytes frame) {
-  stack_.receive(frame, now());
+  if (impairment_ && impairment_->active()) {
+    impairment_->submit(link::Direction::ToStack, frame, now());
+  } else {
+    stack_.receive(frame, now());
+  }
   after_stack_work();
 }
 
@@ -30,7 +36,8 @@ void StackDriver::after_stack_work() {
 }
 
 void StackDriver::arm_timer() {
-  const Instant deadline = stack_.next_deadline();
+  Instant deadline = stack_.next_deadline();
+  if (impairment_) deadline = std::min(deadline, impairment_->next_deadline());
   if (deadline == armed_for_) return;
   armed_for_ = deadline;
   if (deadline == Instant::max()) {
@@ -42,6 +49,7 @@ void StackDriver::arm_timer() {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled or re-armed
     armed_for_ = Instant::max();
+    if (impairment_) impairment_->poll(now());
     stack_.poll(now());
     after_stack_work();
   });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "stack/events.hpp"
+#include "stack/link/impairment.hpp"
 #include "stack/stack.hpp"
 
 namespace tapstack::daemon {
@@ -23,7 +24,10 @@ class StackDriver {
   /// The stack's notion of now: microseconds of the steady clock since start.
   Instant now() const;
 
+  /// A frame from the TAP: to the stack, through the impairment model while it is active.
   void on_frame(Bytes frame);
+  /// The model between the TAP and the stack; its deadline joins the stack's.
+  void set_impairment(link::Impairment* model) { impairment_ = model; }
   /// Called for every socket event the stack queues, after each batch of work.
   void set_event_handler(EventHandler handler) { event_handler_ = std::move(handler); }
   /// Called once after each batch of work, for results the stack hands out
@@ -38,6 +42,7 @@ class StackDriver {
   void arm_timer();
 
   Stack& stack_;
+  link::Impairment* impairment_ = nullptr;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point epoch_;
   Instant armed_for_ = Instant::max();

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/impair.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
@@ -23,6 +24,12 @@ void print_status(const json& d) {
   std::printf("  sessions %s  client sockets %s  tcp %s  udp %s\n", text(d["sessions"]).c_str(),
               text(d["sockets"]).c_str(), text(d["tcp_sockets"]).c_str(),
               text(d["udp_sockets"]).c_str());
+  if (!d.contains("impair")) return;
+  if (d["impair"].value("active", false)) {
+    print_impairment(d["impair"]);
+  } else {
+    std::printf("  impairment off\n");
+  }
 }
 
 void print_sockets(const json& d, bool internals) {

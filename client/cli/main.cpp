@@ -6,6 +6,7 @@
 
 #include "client/cli/cli.hpp"
 #include "client/cli/cmd_run.hpp"
+#include "client/cli/impair.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   serve_http->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
   serve_http->add_option("dir", serve_dir, "directory served (default: the current one)");
 
+  ImpairOptions impair_options;
+  auto* impair = add_impair_command(app, impair_options);
+
   auto* run = app.add_subcommand("run", "run a program with its sockets on the stack (LD_PRELOAD)");
   run->prefix_command()->allow_extras();  // parsed by run_from_argv
 
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }
+  if (impair->parsed()) return cmd_impair(impair_options, socket_path, json);
   if (!connect_daemon(socket_path)) return kNoDaemon;
   if (status->parsed()) return cmd_introspect("status", json, false);
   if (sockets->parsed()) return cmd_introspect("sockets", json, internals);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The daemon's link impairment against the kernel: 10 % loss both ways still
+# moves 10 MiB intact through echo while `tapstack stats` counts
+# retransmissions; "drop the next SYN-ACK" makes the kernel's connect take
+# about one RTO (1 s) longer; --clear restores; a bad value exits 2.
+source "$(dirname "$0")/lib.sh"
+
+make_namespace
+start_daemon --set services.echo=true
+cli() { TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock" "$TAPSTACK_CLI" "$@"; }
+counter() { cli stats | awk -v k="$1" '$1 == k {print $2}'; }
+
+cli impair | grep -q "impairment off" || { cli impair; fail "impairment should start off"; }
+cli status | grep -q "impairment off" || fail "status should say the impairment is off"
+pass "impairment starts off"
+
+# An invalid value: a clear message and exit code 2, nothing changed.
+set +e
+msg=$(cli impair --loss 150 2>&1); rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "--loss 150 exited $rc, expected 2 ($msg)"
+[[ "$msg" == *"--loss"* && "$msg" == *"100"* ]] || fail "--loss 150 said: $msg"
+set +e
+msg=$(cli impair --drop-next synack 2>&1); rc=$?
+set -e
+[[ $rc -eq 2 && "$msg" == *"syn-ack"* ]] || fail "--drop-next synack exited $rc: $msg"
+cli impair | grep -q "impairment off" || fail "a refused value changed the impairment"
+pass "invalid values refused with exit code 2: $(echo "$msg" | head -1)"
+
+# 10 % loss both ways: a 10 MiB echo round trip still arrives intact.
+cli impair --loss 10 | grep -q "loss 10%" || fail "impair --loss 10 did not show the new setting"
+cli status | grep -q "impairment on" || fail "status does not show the impairment"
+head -c $((10 * 1024 * 1024)) /dev/urandom >"$E2E_DIR/10M"
+retrans_before=$(counter retransmits)
+start=$(date +%s.%N)
+in_ns timeout 240 nc -N 10.0.0.2 7 <"$E2E_DIR/10M" >"$E2E_DIR/10M.back" || fail "echo under loss: nc failed"
+secs=$(python3 -c "print(f'{$(date +%s.%N)-$start:.1f}')")
+[[ $(sha256sum <"$E2E_DIR/10M") == $(sha256sum <"$E2E_DIR/10M.back") ]] || fail "echo under loss: hash differs"
+retrans_after=$(counter retransmits)
+((retrans_after > retrans_before)) || fail "no retransmissions counted under 10% loss"
+dropped=$(cli --json impair | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["in"]["counters"]["dropped"], d["out"]["counters"]["dropped"])')
+pass "10% loss both ways: 10 MiB echo intact in ${secs}s; $((retrans_after - retrans_before)) retransmissions; frames dropped in/out: $dropped"
+cli impair --clear | grep -q "impairment off" || fail "--clear did not switch it off"
+
+# Connect time, measured by the kernel's side, in seconds.
+connect_time() {
+  in_ns python3 -c '
+import socket, time
+t = time.monotonic()
+s = socket.create_connection(("10.0.0.2", 7), timeout=10)
+print(f"{time.monotonic() - t:.3f}")
+s.close()'
+}
+plain=$(connect_time)
+cli impair --drop-next syn-ack --port 7 | grep -q "pending: drop the next 1 syn-ack" ||
+  fail "the one-shot fault is not shown"
+slow=$(connect_time)
+faults=$(cli --json impair | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["faults"]), d["out"]["counters"]["fault_dropped"])')
+[[ "$faults" == "0 1" ]] || fail "the fault should have fired once (pending, dropped: $faults)"
+python3 -c "import sys; d=$slow-$plain; sys.exit(0 if 0.8 <= d <= 1.6 else 1)" ||
+  fail "connect took ${slow}s with the SYN-ACK dropped vs ${plain}s; expected about 1 s more"
+again=$(connect_time)
+python3 -c "import sys; sys.exit(0 if $again < 0.5 else 1)" || fail "the fault fired twice (${again}s)"
+pass "drop the next SYN-ACK: connect ${plain}s → ${slow}s (one RTO), next connect ${again}s"
+
+cli impair --delay-next-ack 300 --dir out >/dev/null || fail "--delay-next-ack refused"
+cli --json impair | grep -q '"action":"delay"' || fail "--delay-next-ack not pending"
+cli impair --clear >/dev/null
+cli --json status | python3 -c 'import json,sys; d=json.load(sys.stdin)["impair"]; sys.exit(0 if not d["active"] and not d["faults"] else 1)' ||
+  fail "--clear left something on"
+got=$(echo hello | in_ns timeout 10 nc -N 10.0.0.2 7) || fail "echo after --clear failed"
+[[ "$got" == "hello" ]] || fail "echo after --clear returned '$got'"
+pass "--clear restores a clean link"
