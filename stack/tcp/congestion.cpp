@@ -32,6 +32,14 @@ void NewReno::on_ack(std::uint32_t acked, std::uint32_t flight, bool full) {
     }
     return;
   }
+  // RFC 7661 §4.3 (as RFC 2861 before it): cwnd grows only while it limits
+  // the sender. A flow held back by the receiver's window or the application
+  // would otherwise raise cwnd to sizes the network never carried. In slow
+  // start half a window in flight counts (cwnd doubles per round trip).
+  const std::uint32_t was_in_flight = flight + acked;
+  const bool cwnd_limited =
+      cwnd_ < ssthresh_ ? was_in_flight >= cwnd_ / 2 : was_in_flight + mss_ >= cwnd_;
+  if (!cwnd_limited) return;
   if (cwnd_ < ssthresh_) {
     // RFC 5681 §3.1 slow start, with RFC 3465 L = 2*SMSS.
     cwnd_ += std::min(acked, 2 * mss_);

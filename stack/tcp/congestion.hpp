@@ -15,7 +15,8 @@ class CongestionControl {
   virtual std::uint32_t ssthresh() const = 0;
   /// True between fast retransmit and the ACK that covers `recover`.
   virtual bool in_recovery() const = 0;
-  /// A new cumulative ACK of `acked` bytes. `full` tells whether it covered
+  /// A new cumulative ACK of `acked` bytes, `flight` still outstanding after
+  /// it. `full` tells whether it covered
   /// the recovery point (only meaningful in recovery).
   virtual void on_ack(std::uint32_t acked, std::uint32_t flight, bool full) = 0;
   /// The third duplicate ACK: enter fast recovery (RFC 6582 §3.2 step 2).

@@ -87,7 +87,7 @@ TEST(RttEstimator, FollowsRfc6298) {
 TEST(NewReno, InitialWindowSlowStartRecoveryTimeout) {
   NewReno cc(1460);
   EXPECT_EQ(cc.cwnd(), 14600u);  // RFC 6928
-  cc.on_ack(1460, 0, false);
+  cc.on_ack(1460, 14600 - 1460, false);  // the whole window was in flight
   EXPECT_EQ(cc.cwnd(), 16060u);
   cc.on_enter_recovery(20000);
   EXPECT_TRUE(cc.in_recovery());
@@ -103,6 +103,27 @@ TEST(NewReno, InitialWindowSlowStartRecoveryTimeout) {
   cc.on_timeout(30000);
   EXPECT_EQ(cc.cwnd(), 1460u);
   EXPECT_EQ(cc.ssthresh(), 15000u);
+}
+
+// RFC 7661 §4.3: a sender that does not fill cwnd does not grow it.
+TEST(NewReno, CwndGrowsOnlyWhileItLimitsTheSender) {
+  NewReno cc(1000);
+  ASSERT_EQ(cc.cwnd(), 10000u);
+  cc.on_ack(1000, 2000, false);  // 3000 of 10000 were out: receiver- or app-limited
+  EXPECT_EQ(cc.cwnd(), 10000u);
+  cc.on_ack(1000, 4000, false);  // half the window was out: slow start still grows
+  EXPECT_EQ(cc.cwnd(), 11000u);
+  cc.on_timeout(11000);  // ssthresh 5500, cwnd 1000
+  cc.on_ack(1000, 0, false);
+  cc.on_ack(1000, 1000, false);
+  cc.on_ack(1000, 2000, false);
+  cc.on_ack(1000, 3000, false);
+  cc.on_ack(1000, 4000, false);  // cwnd 6000 ≥ ssthresh: congestion avoidance now
+  ASSERT_EQ(cc.cwnd(), 6000u);
+  for (int i = 0; i < 12; ++i) cc.on_ack(1000, 2000, false);  // far below cwnd
+  EXPECT_EQ(cc.cwnd(), 6000u);
+  for (int i = 0; i < 6; ++i) cc.on_ack(1000, 5000, false);  // a full window each time
+  EXPECT_EQ(cc.cwnd(), 7000u);
 }
 
 TEST(ByteRing, WrapsAround) {
