@@ -22,7 +22,7 @@ bool lookup(const std::string& host, unsigned& address_host_order);
 int cmd_introspect(const std::string& what, bool json, bool internals);
 int cmd_ping(const std::string& host, int count, double interval, int size, double timeout);
 int cmd_resolve(const std::string& name, bool json);
-int cmd_connect(const std::string& host, int port, bool udp);
+int cmd_connect(const std::string& host, int port, bool udp, bool nodelay);
 int cmd_listen(int port, bool udp);
 /// A static file server for `dir` on the stack's `port`; runs until killed.
 int cmd_serve_http(int port, const std::string& dir);

@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   connect->add_option("host", host, "address or name")->required();
   connect->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
   connect->add_flag("-u,--udp", udp, "UDP instead of TCP");
+  bool nodelay = false;
+  connect->add_flag("-N,--nodelay", nodelay, "TCP_NODELAY: send small writes at once (no Nagle)");
   auto* listen = app.add_subcommand("listen", "accept one connection, copy stdin/stdout (like nc -l)");
   listen->add_option("port", port, "port")->required()->check(CLI::Range(1, 65535));
   listen->add_flag("-u,--udp", udp, "UDP instead of TCP");
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
   if (stats->parsed()) return cmd_introspect("counters", json, false);
   if (ping->parsed()) return cmd_ping(host, count, interval, size, timeout);
   if (resolve->parsed()) return cmd_resolve(name, json);
-  if (connect->parsed()) return cmd_connect(host, port, udp);
+  if (connect->parsed()) return cmd_connect(host, port, udp, nodelay);
   if (listen->parsed()) return cmd_listen(port, udp);
   if (serve_http->parsed()) return cmd_serve_http(port, serve_dir);
   return kUsage;

@@ -1,5 +1,6 @@
 // connect and listen: nc-like copying between stdin/stdout and a stack socket.
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -125,12 +126,17 @@ int copy_datagrams(int fd) {
 
 }  // namespace
 
-int cmd_connect(const std::string& host, int port, bool udp) {
+int cmd_connect(const std::string& host, int port, bool udp, bool nodelay) {
   unsigned address = 0;
   if (!lookup(host, address)) return kFailed;
   const int fd = ts_socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
   if (fd < 0) {
     print_error("socket");
+    return kFailed;
+  }
+  const int on = 1;
+  if (nodelay && !udp && ts_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+    print_error("TCP_NODELAY");
     return kFailed;
   }
   const sockaddr_in to = make_address(address, port);
