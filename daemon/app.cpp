@@ -25,7 +25,10 @@ App::App(config::Config config, Options options)
     }
     added_host_address_ = add_interface_address(tap_->index(), *ifc.host_address);
   }
-  sink_ = std::make_unique<TapSink>(*tap_);
+  capture_ = std::make_unique<Capture>(io_, tap_->name());
+  trace_hub_ = std::make_unique<TraceHub>(io_);
+  trace_hub_->set_capture(capture_.get());
+  sink_ = std::make_unique<TapSink>(*tap_, *capture_);
   impair_ = std::make_unique<ImpairLink>(*sink_, config_.impair);
   const StackConfig stack_config = make_stack_config(config_, rng_);
   stack_ = std::make_unique<Stack>(stack_config, impair_->stack_output(), rng_);
@@ -36,6 +39,8 @@ App::App(config::Config config, Options options)
       io_, config_.rpc,
       StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver(), &impair_->model()},
       *driver_);
+  stack_->tcp().set_trace_sink(trace_hub_.get());
+  rpc_->set_watch(trace_hub_.get(), capture_.get());
   driver_->set_event_handler(
       [this](const SocketEvent& event, Instant now) { rpc_->on_socket_event(event, now); });
   driver_->set_work_handler([this](Instant now) { rpc_->on_stack_work(now); });
@@ -53,7 +58,10 @@ App::~App() {
 }
 
 int App::run() {
-  tap_->start([this](Bytes frame) { driver_->on_frame(frame); });
+  tap_->start([this](Bytes frame) {
+    if (capture_->active()) capture_->on_frame(frame, pcapng::Direction::In);
+    driver_->on_frame(frame);
+  });
   if (auto started = stack_->start(driver_->now()); !started) {
     throw std::runtime_error(std::string("cannot start the built-in services: ") +
                              describe(started.error()));

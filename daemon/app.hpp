@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "daemon/capture.hpp"
 #include "daemon/impair_link.hpp"
 #include "daemon/options.hpp"
 #include "daemon/os_rng.hpp"
@@ -13,6 +14,7 @@
 #include "daemon/sd_notify.hpp"
 #include "daemon/stack_driver.hpp"
 #include "daemon/tap_device.hpp"
+#include "daemon/trace_hub.hpp"
 #include "stack/link/frame_sink.hpp"
 #include "stack/stack.hpp"
 
@@ -29,13 +31,18 @@ class App {
   int run();
 
  private:
+  /// Frames to the TAP; the capture sees them as they cross it.
   class TapSink final : public FrameSink {
    public:
-    explicit TapSink(TapDevice& tap) : tap_(tap) {}
-    void transmit(Bytes frame) override { tap_.send(frame); }
+    TapSink(TapDevice& tap, Capture& capture) : tap_(tap), capture_(capture) {}
+    void transmit(Bytes frame) override {
+      if (capture_.active()) capture_.on_frame(frame, pcapng::Direction::Out);
+      tap_.send(frame);
+    }
 
    private:
     TapDevice& tap_;
+    Capture& capture_;
   };
 
   void wait_for_signal();
@@ -50,6 +57,8 @@ class App {
   OsRng rng_;
   std::unique_ptr<TapDevice> tap_;
   bool added_host_address_ = false;
+  std::unique_ptr<Capture> capture_;    // `tapstack capture` and [capture]
+  std::unique_ptr<TraceHub> trace_hub_;  // the stack's TraceSink: debug log, `tapstack trace`
   std::unique_ptr<TapSink> sink_;
   std::unique_ptr<ImpairLink> impair_;  // between the TAP and the stack, both ways
   std::unique_ptr<Stack> stack_;

@@ -25,6 +25,8 @@ namespace tapstack::daemon {
 
 class RpcSession;
 class StackDriver;
+class TraceHub;
+class Capture;
 
 /// Limits that keep one client from exhausting the daemon.
 struct RpcLimits {
@@ -58,6 +60,13 @@ class RpcServer {
   // ---- for sessions ----
   StackHandles& stack() { return stack_; }
   StackDriver& driver() { return driver_; }
+  /// Where Trace and Capture subscribers go (App sets them; nullptr: ENOTSUP).
+  void set_watch(TraceHub* trace, Capture* capture) {
+    trace_ = trace;
+    capture_ = capture;
+  }
+  TraceHub* trace_hub() { return trace_; }
+  Capture* capture() { return capture_; }
   boost::asio::io_context& io() { return io_; }
   const RpcLimits& limits() const { return limits_; }
   std::size_t bridge_count() const { return bridges_.size(); }
@@ -93,6 +102,8 @@ class RpcServer {
   config::RpcConfig config_;
   StackHandles stack_;
   StackDriver& driver_;
+  TraceHub* trace_ = nullptr;
+  Capture* capture_ = nullptr;
   RpcLimits limits_;
   boost::asio::basic_socket_acceptor<boost::asio::generic::seq_packet_protocol> acceptor_;
   std::chrono::steady_clock::time_point started_;

@@ -96,6 +96,8 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::Counters:
       return send(rpc::Reply{request.type, request.id, 0,
                              rpc::JsonReply{server_.introspect(request.type)}});
+    case MessageType::Trace: return on_trace(request);
+    case MessageType::Capture: return on_capture(request);
     case MessageType::Event: break;
   }
   stop("unexpected message type");

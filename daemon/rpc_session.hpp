@@ -69,6 +69,9 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   void on_getsockopt(const rpc::Request& request);
   void on_resolve(const rpc::Request& request);
   void on_ping(const rpc::Request& request);
+  // rpc_watch.cpp: Trace and Capture hand out a stream fd.
+  void on_trace(const rpc::Request& request);
+  void on_capture(const rpc::Request& request);
   void on_impair(const rpc::Request& request);  // rpc_impair.cpp
 
   /// The bridge for a handle, or nullptr (then an EBADF reply was sent).

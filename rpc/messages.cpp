@@ -4,7 +4,8 @@ namespace tapstack::rpc {
 
 bool is_known(MessageType type) {
   const auto v = static_cast<std::uint16_t>(type);
-  return (v >= 1 && v <= 18) || type == MessageType::Impair || type == MessageType::Event;
+  return (v >= 1 && v <= 18) || type == MessageType::Impair || type == MessageType::Event ||
+         type == MessageType::Trace || type == MessageType::Capture;
 }
 
 const char* to_string(MessageType type) {
@@ -27,6 +28,8 @@ const char* to_string(MessageType type) {
     case MessageType::Sockets: return "sockets";
     case MessageType::Arp: return "arp";
     case MessageType::Counters: return "counters";
+    case MessageType::Trace: return "trace";
+    case MessageType::Capture: return "capture";
     case MessageType::Impair: return "impair";
     case MessageType::Event: return "event";
   }

@@ -33,6 +33,9 @@ enum class MessageType : std::uint16_t {
   Arp = 17,
   Counters = 18,
   Impair = 19,  // show or change the link impairment (docs/rpc.md "Impair")
+  // Watching the stack: the reply carries a stream fd (docs/rpc.md "Trace and capture").
+  Trace = 30,    // formatted TCP trace events, one per line
+  Capture = 31,  // pcapng of every frame
   Event = 64,  // daemon → client, unsolicited, id 0
 };
 
@@ -159,9 +162,21 @@ struct ImpairRequest {
   friend bool operator==(const ImpairRequest&, const ImpairRequest&) = default;
 };
 
+/// Trace and Capture: what to watch. Zero fields match everything.
+struct WatchRequest {
+  std::uint32_t socket = 0;   // Trace: a stack socket id (as `tapstack sockets` shows)
+  std::uint32_t address = 0;  // either endpoint's IPv4 address, host order
+  std::uint16_t port = 0;     // either endpoint's port
+  std::uint8_t flags = 0;     // Trace: kWatchJson, kWatchAbsolute
+  std::uint32_t count = 0;    // Capture: end the stream after this many frames (0: never)
+  friend bool operator==(const WatchRequest&, const WatchRequest&) = default;
+};
+inline constexpr std::uint8_t kWatchJson = 1;      // JSON objects instead of lines
+inline constexpr std::uint8_t kWatchAbsolute = 2;  // raw sequence numbers in lines
+
 using RequestBody = std::variant<HelloRequest, SocketRequest, HandleRequest, AddressRequest,
                                  ShutdownRequest, SockOptRequest, ResolveRequest, PingRequest,
-                                 IntrospectRequest, ImpairRequest>;
+                                 IntrospectRequest, ImpairRequest, WatchRequest>;
 
 // ---- replies (daemon → client). Every reply carries `error` (0 or an errno);
 // the fields after it are only on the wire when error is 0. ----

@@ -1,6 +1,7 @@
 #include "rpc/protocol.hpp"
 
 #include <cassert>
+#include <type_traits>
 
 #include "rpc/codec.hpp"
 
@@ -8,6 +9,16 @@ namespace tapstack::rpc {
 namespace {
 
 // ---- which body a (type, direction) carries ----
+
+/// The index of alternative T in variant V.
+template <typename T, typename V, std::size_t I = 0>
+constexpr std::size_t index_in() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, V>, T>) {
+    return I;
+  } else {
+    return index_in<T, V, I + 1>();
+  }
+}
 
 /// Index into RequestBody for a request of this type.
 std::size_t request_index(MessageType type) {
@@ -31,6 +42,8 @@ std::size_t request_index(MessageType type) {
     case MessageType::Arp:
     case MessageType::Counters: return 8;
     case MessageType::Impair: return 9;
+    case MessageType::Trace:
+    case MessageType::Capture: return index_in<WatchRequest, RequestBody>();
     case MessageType::Event: break;
   }
   return std::variant_size_v<RequestBody>;
@@ -135,6 +148,21 @@ bool get(Reader& r, PingRequest& m) {
     return false;
   }
   if (m.size > kMaxPingSize || m.timeout_ms > 60'000) return r.fail();
+  return true;
+}
+void put(Writer& w, const WatchRequest& m) {
+  w.u32(m.socket);
+  w.u32(m.address);
+  w.u16(m.port);
+  w.u8(m.flags);
+  w.u32(m.count);
+}
+bool get(Reader& r, WatchRequest& m) {
+  if (!r.u32(m.socket) || !r.u32(m.address) || !r.u16(m.port) || !r.u8(m.flags) ||
+      !r.u32(m.count)) {
+    return false;
+  }
+  if ((m.flags & ~(kWatchJson | kWatchAbsolute)) != 0) return r.fail();
   return true;
 }
 void put(Writer&, const IntrospectRequest&) {}

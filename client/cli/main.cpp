@@ -7,6 +7,7 @@
 #include "client/cli/cli.hpp"
 #include "client/cli/cmd_run.hpp"
 #include "client/cli/impair.hpp"
+#include "client/cli/watch.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
@@ -82,6 +83,10 @@ int main(int argc, char** argv) {
   ImpairOptions impair_options;
   auto* impair = add_impair_command(app, impair_options);
 
+  WatchOptions watch_options;
+  auto* trace = add_trace_command(app, watch_options);
+  auto* capture = add_capture_command(app, watch_options);
+
   auto* run = app.add_subcommand("run", "run a program with its sockets on the stack (LD_PRELOAD)");
   run->prefix_command()->allow_extras();  // parsed by run_from_argv
 
@@ -102,5 +107,7 @@ int main(int argc, char** argv) {
   if (connect->parsed()) return cmd_connect(host, port, udp, nodelay);
   if (listen->parsed()) return cmd_listen(port, udp);
   if (serve_http->parsed()) return cmd_serve_http(port, serve_dir);
+  if (trace->parsed()) return cmd_trace(watch_options, json);
+  if (capture->parsed()) return cmd_capture(watch_options);
   return kUsage;
 }

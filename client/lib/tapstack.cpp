@@ -113,6 +113,25 @@ int simple(int fd, rpc::MessageType type, auto make_body) {
   });
 }
 
+/// Trace / Capture: the reply's fd is the stream.
+int watch(rpc::MessageType type, const ts_watch* filter) {
+  rpc::WatchRequest w;
+  if (filter != nullptr) {
+    w.socket = filter->socket;
+    w.address = ntohl(filter->host.s_addr);
+    w.port = filter->port;
+    w.flags = static_cast<std::uint8_t>((filter->json ? rpc::kWatchJson : 0) |
+                                        (filter->absolute ? rpc::kWatchAbsolute : 0));
+    w.count = filter->count;
+  }
+  return guarded([&](State& s) -> int {
+    CallResult r;
+    if (int e = call(s, type, w, r); e != 0) return fail(e);
+    if (r.fd < 0) return fail(EPROTO);
+    return r.fd;
+  });
+}
+
 int get_name(int fd, sockaddr* addr, socklen_t* len, rpc::MessageType type) {
   return guarded([&](State& s) -> int {
     const SocketState* sock = find(s, fd);
@@ -414,6 +433,14 @@ int ts_introspect(const char* what, char** json) {
     std::memcpy(*json, text.c_str(), text.size() + 1);
     return 0;
   });
+}
+
+int ts_trace(const ts_watch* filter) {
+  return watch(rpc::MessageType::Trace, filter);
+}
+
+int ts_capture(const ts_watch* filter) {
+  return watch(rpc::MessageType::Capture, filter);
 }
 
 }  // extern "C"

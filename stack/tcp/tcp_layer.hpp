@@ -78,6 +78,11 @@ class TcpLayer final : public net::TransportProtocol {
     counters_.for_each(std::forward<Fn>(fn));
   }
   const TcpSettings& settings() const { return settings_; }
+  /// Attaches (or with nullptr detaches) the trace sink after construction.
+  void set_trace_sink(TraceSink* trace) {
+    trace_ = trace;
+    env_.trace = trace;
+  }
   /// Test access to a connection's TCB (nullptr for listeners/unknown ids).
   Tcb* tcb_for_test(SocketId id);
 

@@ -74,6 +74,24 @@ TS_API int ts_ping(struct in_addr to, uint16_t sequence, uint16_t size, uint32_t
 /* "status", "sockets", "arp" or "counters" as a JSON document; free() it. */
 TS_API int ts_introspect(const char *what, char **json);
 
+/* What ts_trace / ts_capture watch; zero fields match everything. */
+struct ts_watch {
+  uint32_t socket;      /* trace: a stack socket id, as `tapstack sockets` shows */
+  struct in_addr host;  /* either endpoint's address */
+  uint16_t port;        /* either endpoint's port */
+  int json;             /* trace: JSON objects, one per line, instead of text lines */
+  int absolute;         /* trace: raw sequence numbers instead of relative ones */
+  uint32_t count;       /* capture: the stream ends after this many frames (0: never) */
+};
+/* A stream fd (close-on-exec) on which the daemon writes TCP trace events as
+ * lines; close() ends the subscription. A reader that falls behind loses
+ * events and finds a "# lost N events" line (JSON: {"lost":N}) where they were. */
+TS_API int ts_trace(const struct ts_watch *filter);
+/* A stream fd of pcapng: a section header and interface block, then one
+ * Enhanced Packet Block per frame the stack sends or receives (with a comment
+ * saying why, where the stack knows). close() ends it; so does `count`. */
+TS_API int ts_capture(const struct ts_watch *filter);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,149 @@
+#include "client/cli/watch.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "client/cli/cli.hpp"
+#include "tapstack/tapstack.h"
+
+namespace tapstack::cli {
+namespace {
+
+/// Writes all of `data` to `fd`; false when the output is gone.
+bool write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+/// Copies the stream to `out` until the daemon ends it.
+int pump(int stream, int out) {
+  char buf[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(stream, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      print_error("reading the stream");
+      ::close(stream);
+      return kFailed;
+    }
+    if (n == 0) break;
+    if (!write_all(out, buf, static_cast<std::size_t>(n))) break;  // e.g. `| head`
+  }
+  ::close(stream);
+  return kOk;
+}
+
+/// "host ADDR", "port N" and "and" words into options; false on anything else.
+bool parse_words(WatchOptions& o) {
+  for (std::size_t i = 0; i < o.words.size(); ++i) {
+    const std::string& w = o.words[i];
+    if (w == "and") continue;
+    if (i + 1 < o.words.size() && w == "host") {
+      o.host = o.words[++i];
+    } else if (i + 1 < o.words.size() && w == "port") {
+      char* end = nullptr;
+      const unsigned long p = std::strtoul(o.words[++i].c_str(), &end, 10);
+      if (*end != '\0' || p == 0 || p > 65535) return false;
+      o.port = static_cast<unsigned>(p);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The filter fields of the request; false (after printing why) on a bad host.
+bool make_watch(const WatchOptions& o, ts_watch& w) {
+  w = ts_watch{};
+  w.socket = o.socket;
+  w.port = static_cast<std::uint16_t>(o.port);
+  w.count = o.count;
+  if (!o.host.empty()) {
+    unsigned address = 0;
+    if (!lookup(o.host, address)) return false;
+    w.host.s_addr = htonl(address);
+  }
+  return true;
+}
+
+}  // namespace
+
+CLI::App* add_trace_command(CLI::App& app, WatchOptions& o) {
+  auto* c = app.add_subcommand("trace", "watch TCP work live: states, segments, RTT, windows");
+  c->add_option("--socket", o.socket, "only this socket (an id from `tapstack sockets`)");
+  c->add_option("--host", o.host, "only connections with this address at either end");
+  c->add_option("--port", o.port, "only connections with this port at either end")
+      ->check(CLI::Range(1, 65535));
+  c->add_flag("--absolute", o.absolute, "raw sequence numbers instead of relative ones");
+  c->add_flag("-j,--json", o.json, "one JSON object per event");
+  return c;
+}
+
+CLI::App* add_capture_command(CLI::App& app, WatchOptions& o) {
+  auto* c = app.add_subcommand("capture", "pcapng of every frame the stack sends and receives");
+  c->add_option("-w,--write", o.file, "write to FILE (default: stdout, for `| tshark -r -`)");
+  c->add_option("-c,--count", o.count, "stop after N frames");
+  c->add_option("--host", o.host, "only IPv4 frames from or to this address");
+  c->add_option("--port", o.port, "only TCP/UDP frames from or to this port")
+      ->check(CLI::Range(1, 65535));
+  c->add_option("filter", o.words, "filter words: host ADDR, port N (joined by and)");
+  return c;
+}
+
+int cmd_trace(const WatchOptions& o, bool json) {
+  ts_watch w;
+  if (!make_watch(o, w)) return kFailed;
+  w.json = json || o.json ? 1 : 0;
+  w.absolute = o.absolute ? 1 : 0;
+  const int fd = ts_trace(&w);
+  if (fd < 0) {
+    print_error("trace");
+    return kFailed;
+  }
+  return pump(fd, STDOUT_FILENO);
+}
+
+int cmd_capture(const WatchOptions& options) {
+  WatchOptions o = options;
+  if (!parse_words(o)) {
+    std::fprintf(stderr, "tapstack: capture: the filter takes `host ADDR` and `port N`\n");
+    return kUsage;
+  }
+  int out = STDOUT_FILENO;
+  if (!o.file.empty() && o.file != "-") {
+    out = ::open(o.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+      print_error(o.file);
+      return kFailed;
+    }
+  } else if (::isatty(STDOUT_FILENO)) {
+    std::fprintf(stderr, "tapstack: capture writes pcapng; use -w FILE or a pipe (| tshark -r -)\n");
+    return kUsage;
+  }
+  ts_watch w;
+  if (!make_watch(o, w)) return kFailed;
+  const int fd = ts_capture(&w);
+  if (fd < 0) {
+    print_error("capture");
+    return kFailed;
+  }
+  const int rc = pump(fd, out);
+  if (out != STDOUT_FILENO && ::close(out) != 0) {
+    print_error(o.file);
+    return kFailed;
+  }
+  return rc;
+}
+
+}  // namespace tapstack::cli
