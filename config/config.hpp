@@ -163,6 +163,16 @@ struct ImpairConfig {
   friend bool operator==(const ImpairConfig&, const ImpairConfig&) = default;
 };
 
+/// [capture]: a pcapng file of every frame, written from start (`tapstack
+/// capture` is the live form). Rotates to file.1 … when rotate_mb is reached.
+struct CaptureConfig {
+  std::string file;            // "": no capture file
+  std::uint64_t rotate_mb = 0;  // MiB per file; 0: never rotate
+  std::uint32_t count = 4;      // files kept when rotating, the current one included
+
+  friend bool operator==(const CaptureConfig&, const CaptureConfig&) = default;
+};
+
 struct Config {
   std::string source;  // the file it came from, for messages
   InterfaceConfig interface;
@@ -176,6 +186,7 @@ struct Config {
   DnsConfig dns;
   ServicesConfig services;
   ImpairConfig impair;
+  CaptureConfig capture;
 
   friend bool operator==(const Config&, const Config&) = default;
 };

@@ -94,6 +94,14 @@ Parsed<std::string> parse_socket_path(std::string_view text) {
   return std::string(text);
 }
 
+// [capture] file: "" (none) or an absolute path.
+Parsed<std::string> parse_capture_path(std::string_view text) {
+  if (text.empty()) return std::string();
+  if (text.front() != '/') return Refusal{"is not an absolute path"};
+  if (text.find('\0') != std::string_view::npos) return Refusal{"contains a NUL byte"};
+  return std::string(text);
+}
+
 Parsed<std::string> parse_group(std::string_view text) {
   if (text.size() > kMaxGroupName) return Refusal{"is longer than 32 bytes"};
   for (char c : text) {
@@ -299,6 +307,7 @@ std::vector<Section> build_sections() {
   const SectionOf tcp{&Config::tcp};
   const SectionOf udp{&Config::udp};
   const SectionOf dns{&Config::dns};
+  const SectionOf capture{&Config::capture};
   using If = InterfaceConfig;
   return {
       {"interface",
@@ -444,6 +453,16 @@ std::vector<Section> build_sections() {
            services.boolean("udp_echo", &ServicesConfig::udp_echo, "UDP echo on port 7 (RFC 862)"),
        }},
       {"impair", impair_keys()},
+      {"capture",
+       {
+           capture.text<std::string>("file", &CaptureConfig::file, parse_capture_path,
+                                     "\"\" or an absolute path",
+                                     "pcapng of every frame from start; \"\": none"),
+           capture.integer("rotate_mb", &CaptureConfig::rotate_mb, {0, 1024 * 1024},
+                           "start a new file after this many MiB; 0: never"),
+           capture.integer("count", &CaptureConfig::count, {1, 1000},
+                           "files kept when rotating (file, file.1, …)"),
+       }},
   };
 }
 

@@ -28,6 +28,9 @@ App::App(config::Config config, Options options)
   capture_ = std::make_unique<Capture>(io_, tap_->name());
   trace_hub_ = std::make_unique<TraceHub>(io_);
   trace_hub_->set_capture(capture_.get());
+  if (const auto& c = config_.capture; !c.file.empty()) {
+    (void)capture_->open_file({c.file, c.rotate_mb * 1024 * 1024, c.count});
+  }
   sink_ = std::make_unique<TapSink>(*tap_, *capture_);
   impair_ = std::make_unique<ImpairLink>(*sink_, config_.impair);
   const StackConfig stack_config = make_stack_config(config_, rng_);

@@ -4,13 +4,14 @@
 # the stack's services; the daemon's debug log carries the same lines; a
 # `tapstack capture` taken during a curl reads in tshark with no malformed
 # frames and shows the stack's comments; readers that go away end their
-# subscription.
+# subscription; [capture] file writes a pcapng from start.
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || fail "tshark is missing: run scripts/install-deps.sh --with-test-tools"
 command -v curl >/dev/null || fail "curl is missing: run scripts/install-deps.sh --with-test-tools"
 
 make_namespace
-start_daemon --set services.echo=true --set services.daytime=true --set 'log.level="debug"'
+start_daemon --set services.echo=true --set services.daytime=true --set 'log.level="debug"' \
+  --set "capture.file=\"$E2E_DIR/boot.pcapng\""
 export TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock"
 T="$E2E_DIR/trace.txt"
 J="$E2E_DIR/trace.json"
@@ -99,3 +100,10 @@ echo again | in_ns timeout 10 nc -N 10.0.0.2 7 >/dev/null || fail "echo for the 
 wait_for 10 "! kill -0 $live_pid 2>/dev/null" || fail "capture --count 4 did not end"
 [[ $(wc -l <"$E2E_DIR/live.txt") -eq 4 ]] || { cat "$E2E_DIR/live.txt" >&2; fail "live capture"; }
 pass "tapstack capture --count 4 | tshark -r - shows 4 frames"
+
+# [capture] file: everything since start, readable, nothing malformed.
+boot=$(tshark -r "$E2E_DIR/boot.pcapng" 2>/dev/null | wc -l)
+((boot >= 20)) || fail "[capture] file has $boot frames"
+bad=$(tshark -r "$E2E_DIR/boot.pcapng" -Y '_ws.malformed' 2>/dev/null | wc -l)
+((bad == 0)) || fail "[capture] file has $bad malformed frames"
+pass "[capture] file: $boot frames from start, none malformed"
