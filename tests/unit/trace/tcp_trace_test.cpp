@@ -14,6 +14,7 @@ namespace {
 using namespace wire::tcp_flags;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr std::uint32_t kIrs = 1000;
 
@@ -162,9 +163,18 @@ TEST(TraceRetransmit, FastRetransmitAfterThreeDupAcks) {
 TEST(TraceCongestion, SlowStartGrowth) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
-  ASSERT_TRUE(h.write(id, std::string(1460, 'd')).ok());
+  ASSERT_TRUE(h.write(id, std::string(14600, 'd')).ok());  // the whole initial window
   h.in({.seq = kIrs + 1, .ack = h.iss + 1461});
   EXPECT_THAT(lines(h, TraceKind::CongestionChange), Contains("cwnd 14600 → 16060 ssthresh inf → inf: slow start"));
+}
+
+// RFC 7661: one small segment in flight does not test a larger window.
+TEST(TraceCongestion, NoGrowthWhenNotCwndLimited) {
+  TcpHarness h;
+  const SocketId id = h.established_client(kIrs);
+  ASSERT_TRUE(h.write(id, std::string(1460, 'd')).ok());
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1461});
+  EXPECT_THAT(lines(h, TraceKind::CongestionChange), IsEmpty());
 }
 
 TEST(TraceWindow, ZeroWindowProbe) {
