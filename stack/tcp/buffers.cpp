@@ -5,14 +5,30 @@
 
 namespace tapstack::tcp {
 
+namespace {
+constexpr std::size_t kFirstAllocation = 4096;
+}  // namespace
+
+void ByteRing::grow_to(std::size_t total) {
+  if (total <= allocated_) return;
+  const std::size_t want =
+      std::min(capacity_, std::max({total, 2 * allocated_, kFirstAllocation}));
+  auto fresh = std::make_unique_for_overwrite<std::uint8_t[]>(want);
+  peek(0, MutableBytes{fresh.get(), size_});
+  data_ = std::move(fresh);
+  allocated_ = want;
+  head_ = 0;
+}
+
 std::size_t ByteRing::write(Bytes bytes) {
   const std::size_t n = std::min(bytes.size(), free());
-  const std::size_t cap = data_.size();
-  std::size_t tail = (head_ + size_) % (cap == 0 ? 1 : cap);
+  if (n == 0) return 0;
+  grow_to(size_ + n);
+  const std::size_t cap = allocated_;
+  std::size_t tail = (head_ + size_) % cap;
   for (std::size_t done = 0; done < n;) {
     const std::size_t chunk = std::min(n - done, cap - tail);
-    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(done), chunk,
-                data_.begin() + static_cast<std::ptrdiff_t>(tail));
+    std::copy_n(bytes.data() + done, chunk, data_.get() + tail);
     done += chunk;
     tail = (tail + chunk) % cap;
   }
@@ -23,12 +39,11 @@ std::size_t ByteRing::write(Bytes bytes) {
 std::size_t ByteRing::peek(std::size_t offset, MutableBytes out) const {
   if (offset >= size_) return 0;
   const std::size_t n = std::min(out.size(), size_ - offset);
-  const std::size_t cap = data_.size();
+  const std::size_t cap = allocated_;
   std::size_t at = (head_ + offset) % cap;
   for (std::size_t done = 0; done < n;) {
     const std::size_t chunk = std::min(n - done, cap - at);
-    std::copy_n(data_.begin() + static_cast<std::ptrdiff_t>(at), chunk,
-                out.begin() + static_cast<std::ptrdiff_t>(done));
+    std::copy_n(data_.get() + at, chunk, out.data() + done);
     done += chunk;
     at = (at + chunk) % cap;
   }
@@ -38,14 +53,18 @@ std::size_t ByteRing::peek(std::size_t offset, MutableBytes out) const {
 void ByteRing::consume(std::size_t n) {
   assert(n <= size_);
   size_ -= n;
-  head_ = size_ == 0 ? 0 : (head_ + n) % data_.size();
+  head_ = size_ == 0 ? 0 : (head_ + n) % allocated_;
 }
 
 void ByteRing::resize(std::size_t capacity) {
   assert(capacity >= size_);
-  std::vector<std::uint8_t> fresh(capacity);
-  peek(0, fresh);
+  capacity_ = capacity;
+  if (allocated_ <= capacity_) return;
+  // Shrinking below what is held: move the contents into storage that fits.
+  auto fresh = std::make_unique_for_overwrite<std::uint8_t[]>(capacity_);
+  peek(0, MutableBytes{fresh.get(), size_});
   data_ = std::move(fresh);
+  allocated_ = capacity_;
   head_ = 0;
 }
 

@@ -6,20 +6,24 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "stack/base/bytes.hpp"
 
 namespace tapstack::tcp {
 
-/// A byte ring of fixed capacity.
+/// A byte ring of fixed capacity. Its storage grows on demand up to the
+/// capacity: most connections carry far less than their buffer size, and
+/// allocating (and zeroing) both full buffers at open was most of the cost of
+/// a short connection.
 class ByteRing {
  public:
-  explicit ByteRing(std::size_t capacity) : data_(capacity) {}
+  explicit ByteRing(std::size_t capacity) : capacity_(capacity) {}
 
   std::size_t size() const { return size_; }
-  std::size_t capacity() const { return data_.size(); }
-  std::size_t free() const { return data_.size() - size_; }
+  std::size_t capacity() const { return capacity_; }
+  std::size_t free() const { return capacity_ - size_; }
   bool empty() const { return size_ == 0; }
   /// Appends as much of `bytes` as fits; returns how much.
   std::size_t write(Bytes bytes);
@@ -29,9 +33,16 @@ class ByteRing {
   void consume(std::size_t n);
   /// Changes the capacity, keeping the contents (new capacity >= size()).
   void resize(std::size_t capacity);
+  /// Bytes of storage held now (at most capacity()).
+  std::size_t allocated() const { return allocated_; }
 
  private:
-  std::vector<std::uint8_t> data_;
+  /// Makes the storage hold at least `total` bytes, contents kept.
+  void grow_to(std::size_t total);
+
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t allocated_ = 0;
+  std::size_t capacity_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
 };
