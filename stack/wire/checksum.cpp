@@ -1,5 +1,8 @@
 #include "stack/wire/checksum.hpp"
 
+#include <bit>
+#include <cstring>
+
 namespace tapstack::wire {
 namespace {
 
@@ -10,6 +13,9 @@ std::uint16_t fold(std::uint64_t sum) {
 
 }  // namespace
 
+// RFC 1071 §2(B): the ones' complement sum does not depend on byte order, so
+// the bulk of the data is summed four bytes at a time in the machine's own
+// order and the folded result swapped once (§4.1 does the same on 68020s).
 void InternetChecksum::add(Bytes data) {
   std::size_t i = 0;
   if (odd_ && !data.empty()) {
@@ -17,7 +23,17 @@ void InternetChecksum::add(Bytes data) {
     odd_ = false;
     i = 1;
   }
-  // Sum 16-bit words; the 64-bit accumulator cannot overflow for any frame.
+  std::uint64_t native = 0;  // cannot overflow: at most 2^30 words of < 2^32
+  for (; i + 4 <= data.size(); i += 4) {
+    std::uint32_t word = 0;
+    std::memcpy(&word, data.data() + i, sizeof word);
+    native += word;
+  }
+  std::uint16_t folded = fold(native);
+  if constexpr (std::endian::native == std::endian::little) {
+    folded = static_cast<std::uint16_t>((folded >> 8) | (folded << 8));
+  }
+  sum_ += folded;
   for (; i + 1 < data.size(); i += 2) sum_ += (std::uint32_t{data[i]} << 8) | data[i + 1];
   if (i < data.size()) {
     pending_ = data[i];

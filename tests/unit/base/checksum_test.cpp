@@ -34,6 +34,37 @@ TEST(InternetChecksum, OddSplitsMatchOneShot) {
   }
 }
 
+// RFC 1071 §4's plain 16-bit loop, as the reference for the word-at-a-time sum.
+std::uint16_t reference_checksum(Bytes data) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < data.size(); i += 2) {
+    sum += std::uint32_t{data[i]} << 8;
+    if (i + 1 < data.size()) sum += data[i + 1];
+  }
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
+}
+
+TEST(InternetChecksum, MatchesThePlainLoopForEveryLengthAndCarryHeavyData) {
+  std::uint32_t x = 12345;
+  auto next = [&x] { return x = x * 1103515245 + 12345; };
+  for (std::size_t len = 0; len < 1600; len += (len < 64 ? 1 : 37)) {
+    for (const bool ones : {false, true}) {
+      std::vector<std::uint8_t> data(len);
+      for (auto& b : data) {
+        const std::uint32_t r = next();
+        b = static_cast<std::uint8_t>(ones ? 0xf0 | (r >> 28) : r >> 24);
+      }
+      EXPECT_EQ(internet_checksum(data), reference_checksum(data)) << "length " << len;
+      if (len > 3) {  // and from an odd start, as a chained add() would see it
+        EXPECT_EQ(internet_checksum(Bytes(data).subspan(1)), reference_checksum(Bytes(data).subspan(1)));
+      }
+    }
+  }
+  const std::vector<std::uint8_t> all_ones(65535, 0xff);
+  EXPECT_EQ(internet_checksum(all_ones), reference_checksum(all_ones));
+}
+
 TEST(InternetChecksum, IncrementalUpdateMatchesRecompute) {
   std::array<std::uint8_t, 20> header{0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
                                       0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
