@@ -25,6 +25,8 @@ struct InterfaceConfig {
   std::optional<wire::Ipv4Address> gateway = wire::Ipv4Address{10, 0, 0, 1};  // nullopt: none
   // Given to the host side of the TAP; nullopt: leave the host side alone.
   std::optional<wire::Ipv4Cidr> host_address = wire::Ipv4Cidr{wire::Ipv4Address{10, 0, 0, 1}, 24};
+  // Receive offload: the TAP hands over TSO super-frames with a virtio-net header.
+  bool offload = true;
 
   friend bool operator==(const InterfaceConfig&, const InterfaceConfig&) = default;
 };

@@ -332,6 +332,9 @@ std::vector<Section> build_sections() {
                "host_address", &If::host_address, parse_host_cidr,
                "an address with its prefix in the same subnet, such as \"10.0.0.1/24\"",
                "given to the host side of the TAP; left out: leave the host side alone"),
+           interface.boolean("offload", &If::offload,
+                             "true: receive TSO super-frames and trusted checksums from the TAP "
+                             "(IFF_VNET_HDR); off on an attached TAP created without it"),
        }},
       {"rpc",
        {

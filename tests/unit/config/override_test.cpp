@@ -53,7 +53,7 @@ TEST(ParseOverride, LeavesKeyAndValueToTheLoader) {
 TEST(Overrides, UnknownKeyAndSection) {
   EXPECT_EQ(only_error("", {parse_override("interface.mtuu=9000")}),
             "--set interface.mtuu=9000: interface.mtuu: unknown key (did you mean 'mtu'?); "
-            "allowed: name, attach, mac, mtu, address, gateway, host_address");
+            "allowed: name, attach, mac, mtu, address, gateway, host_address, offload");
   EXPECT_THAT(only_error("", {parse_override("servics.echo=true")}),
               HasSubstr("--set servics.echo=true: servics: unknown section (did you mean "
                         "'services'?)"));

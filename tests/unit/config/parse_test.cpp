@@ -33,6 +33,7 @@ mtu = 9000
 address = "192.168.7.2/16"
 gateway = "192.168.0.1"
 host_address = "192.168.7.1/16"
+offload = false
 [rpc]
 socket = "/tmp/t.sock"
 mode = 0o600
@@ -57,6 +58,7 @@ udp_echo = true
   EXPECT_TRUE(i.attach);
   EXPECT_EQ(i.mac, wire::MacAddress({0x02, 0, 0, 0xaa, 0xbb, 0xcc}));
   EXPECT_EQ(i.mtu, 9000u);
+  EXPECT_FALSE(i.offload);
   EXPECT_EQ(i.address, (wire::Ipv4Cidr{wire::Ipv4Address{192, 168, 7, 2}, 16}));
   EXPECT_EQ(i.gateway, wire::Ipv4Address(192, 168, 0, 1));
   EXPECT_EQ(i.host_address, (wire::Ipv4Cidr{wire::Ipv4Address{192, 168, 7, 1}, 16}));
@@ -73,6 +75,13 @@ udp_echo = true
   EXPECT_FALSE(config.services.discard);
   EXPECT_TRUE(config.services.udp_echo);
   EXPECT_EQ(config.source, "t.toml");
+}
+
+TEST(ParseConfig, OffloadIsOnByDefaultAndMustBeABoolean) {
+  EXPECT_TRUE(parse_config("", "t.toml").interface.offload);
+  EXPECT_TRUE(parse_config("[interface]\noffload = true\n", "t.toml").interface.offload);
+  EXPECT_THAT(only_error("[interface]\noffload = 1\n"),
+              HasSubstr("interface.offload: expected a boolean, got an integer"));
 }
 
 TEST(ParseConfig, NoneClearsGatewayAndHostAddressAndAutoClearsMac) {
@@ -115,7 +124,7 @@ TEST(ParseConfig, EveryLogLevelIsAccepted) {
 TEST(ConfigErrors, UnknownKeySuggestsTheClosestName) {
   EXPECT_EQ(only_error("[interface]\nmtuu = 1500\n"),
             "t.toml:2:1: interface.mtuu: unknown key (did you mean 'mtu'?); allowed: name, "
-            "attach, mac, mtu, address, gateway, host_address");
+            "attach, mac, mtu, address, gateway, host_address, offload");
 }
 
 TEST(ConfigErrors, UnknownKeyFarFromAnyNameHasNoSuggestion) {
