@@ -101,6 +101,14 @@ Answer send_file(int fd, int file, const std::string& name, bool with_body) {
   return {200, static_cast<std::uint64_t>(offset)};
 }
 
+Answer send_regular(int fd, const std::string& path, bool with_body) {
+  const int file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file < 0) return send_error(fd, errno == EACCES ? 403 : 404, with_body);
+  const Answer answer = send_file(fd, file, path, with_body);
+  ::close(file);
+  return answer;
+}
+
 Answer respond(int fd, std::string_view head, const std::string& root) {
   const http::Parsed parsed = http::parse_head(head);
   const bool with_body = parsed.request.method != "HEAD";
@@ -116,16 +124,19 @@ Answer respond(int fd, std::string_view head, const std::string& root) {
       return send_page(fd, 301, "text/html; charset=utf-8", http::error_body(301), with_body,
                        "Location: " + raw + "/\r\n");
     }
+    // A directory with an index.html is answered with it, as other servers
+    // do; its path is checked like any other (a symlink out is not followed).
+    const http::Resolved index = http::resolve_path(root, path + "index.html");
+    struct stat index_st {};
+    if (index.status == 0 && ::stat(index.file.c_str(), &index_st) == 0 && S_ISREG(index_st.st_mode)) {
+      return send_regular(fd, index.file, with_body);
+    }
     const auto listing = http::directory_listing(resolved.file, path);
     if (!listing) return send_error(fd, 403, with_body);
     return send_page(fd, 200, "text/html; charset=utf-8", *listing, with_body);
   }
   if (!S_ISREG(st.st_mode)) return send_error(fd, 403, with_body);
-  const int file = ::open(resolved.file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (file < 0) return send_error(fd, errno == EACCES ? 403 : 404, with_body);
-  const Answer answer = send_file(fd, file, resolved.file, with_body);
-  ::close(file);
-  return answer;
+  return send_regular(fd, resolved.file, with_body);
 }
 
 /// One connection: one request, one answer, one log line, close.
