@@ -16,7 +16,7 @@ App::App(config::Config config, Options options)
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       notifier_(io_) {
   const auto& ifc = config_.interface;
-  tap_ = std::make_unique<TapDevice>(io_, TapOptions{ifc.name, ifc.attach, ifc.mtu});
+  tap_ = std::make_unique<TapDevice>(io_, TapOptions{ifc.name, ifc.attach, ifc.mtu, ifc.offload});
   if (ifc.host_address) {
     const auto holder = interface_holding(ifc.host_address->address, tap_->index());
     if (!holder.empty()) {
@@ -47,8 +47,8 @@ App::App(config::Config config, Options options)
   driver_->set_event_handler(
       [this](const SocketEvent& event, Instant now) { rpc_->on_socket_event(event, now); });
   driver_->set_work_handler([this](Instant now) { rpc_->on_stack_work(now); });
-  spdlog::info("{} is up: stack {} mac {} mtu {}{}", tap_->name(), ifc.address.to_string(),
-               stack_config.mac.to_string(), ifc.mtu,
+  spdlog::info("{} is up: stack {} mac {} mtu {}{}{}", tap_->name(), ifc.address.to_string(),
+               stack_config.mac.to_string(), ifc.mtu, tap_->offload() ? ", receive offload" : "",
                ifc.host_address ? ", host side " + ifc.host_address->to_string() : "");
 }
 
@@ -61,9 +61,9 @@ App::~App() {
 }
 
 int App::run() {
-  tap_->start([this](Bytes frame) {
+  tap_->start([this](Bytes frame, const RxOffload& offload) {
     if (capture_->active()) capture_->on_frame(frame, pcapng::Direction::In);
-    driver_->on_frame(frame);
+    driver_->on_frame(frame, offload);
   });
   if (auto started = stack_->start(driver_->now()); !started) {
     throw std::runtime_error(std::string("cannot start the built-in services: ") +

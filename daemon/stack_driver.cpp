@@ -12,11 +12,17 @@ Instant StackDriver::now() const {
   return Instant{std::chrono::duration_cast<Duration>(elapsed)};
 }
 
-void StackDriver::on_frame(Bytes frame) {
+void StackDriver::on_frame(Bytes frame, const RxOffload& offload) {
   if (impairment_ && impairment_->active()) {
-    impairment_->submit(link::Direction::ToStack, frame, now());
+    const Instant t = now();
+    const auto submit = [&](Bytes f) { impairment_->submit(link::Direction::ToStack, f, t); };
+    if (offload.needs_software()) {
+      software_segment(frame, offload, submit);
+    } else {
+      submit(frame);
+    }
   } else {
-    stack_.receive(frame, now());
+    stack_.receive(frame, now(), ReceiveOptions{offload.checksum_trusted()});
   }
   after_stack_work();
 }

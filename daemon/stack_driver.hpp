@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "daemon/offload.hpp"
 #include "stack/events.hpp"
 #include "stack/link/impairment.hpp"
 #include "stack/stack.hpp"
@@ -24,8 +25,10 @@ class StackDriver {
   /// The stack's notion of now: microseconds of the steady clock since start.
   Instant now() const;
 
-  /// A frame from the TAP: to the stack, through the impairment model while it is active.
-  void on_frame(Bytes frame);
+  /// A frame from the TAP: to the stack, through the impairment model while
+  /// it is active (which sees ordinary frames: offloaded ones are cut up and
+  /// checksummed in software first, so its corruption is caught as on a wire).
+  void on_frame(Bytes frame, const RxOffload& offload = {});
   /// The model between the TAP and the stack; its deadline joins the stack's.
   void set_impairment(link::Impairment* model) { impairment_ = model; }
   /// Called for every socket event the stack queues, after each batch of work.

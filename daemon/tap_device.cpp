@@ -8,9 +8,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+#include <sys/uio.h>
+
+#include <array>
 #include <boost/asio/error.hpp>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 #include "daemon/unique_fd.hpp"
@@ -30,8 +35,18 @@ ifreq make_ifreq(const std::string& name) {
   return ifr;
 }
 
-// Opens the TUN/TAP clone device and binds it to the named interface.
-UniqueFd open_tap(const TapOptions& options) {
+// The flags an existing TAP was created with (sysfs tun_flags, hex); 0 when unknown.
+unsigned creator_flags(const std::string& name) {
+  std::ifstream in("/sys/class/net/" + name + "/tun_flags");
+  unsigned flags = 0;
+  in >> std::hex >> flags;
+  return in ? flags : 0;
+}
+
+// Opens the TUN/TAP clone device and binds it to the named interface, with a
+// virtio-net header when `vnet_header` (an attached TAP: only if its creator
+// asked for one, since binding would otherwise change the TAP's flags).
+UniqueFd open_tap(const TapOptions& options, bool vnet_header) {
   if (options.name.empty() || options.name.size() >= IFNAMSIZ) {
     throw std::runtime_error("interface name '" + options.name + "' must be 1.." +
                              std::to_string(IFNAMSIZ - 1) + " characters");
@@ -60,7 +75,7 @@ UniqueFd open_tap(const TapOptions& options) {
     fail("cannot open /dev/net/tun", err);
   }
   ifreq ifr = make_ifreq(options.name);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | (vnet_header ? IFF_VNET_HDR : 0));
   if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
     const int err = errno;
     if (err == EPERM) {
@@ -76,6 +91,21 @@ UniqueFd open_tap(const TapOptions& options) {
     fail("cannot set up TAP " + options.name, err);
   }
   return fd;
+}
+
+// True when the bound TAP has IFF_VNET_HDR (TUNGETIFF).
+bool has_vnet_header(int fd) {
+  ifreq ifr{};
+  if (::ioctl(fd, TUNGETIFF, &ifr) < 0) fail("cannot read the TAP's flags", errno);
+  return (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+}
+
+// Header size and offloads: checksums may stay partial, IPv4 TSO super-frames.
+void set_offload(int fd, bool on) {
+  int size = static_cast<int>(kVnetHeaderSize);
+  if (::ioctl(fd, TUNSETVNETHDRSZ, &size) < 0) fail("cannot set the virtio-net header size", errno);
+  const unsigned offloads = on ? TUN_F_CSUM | TUN_F_TSO4 : 0u;
+  if (::ioctl(fd, TUNSETOFFLOAD, offloads) < 0) fail("cannot set the TAP's offloads", errno);
 }
 
 void configure_link(const std::string& name, std::uint32_t mtu) {
@@ -96,11 +126,20 @@ void configure_link(const std::string& name, std::uint32_t mtu) {
 
 TapDevice::TapDevice(boost::asio::io_context& io, const TapOptions& options)
     : fd_(io), name_(options.name), max_frame_(options.mtu + 14 + 4) {
-  UniqueFd fd = open_tap(options);
+  const bool creator_vnet = options.attach && (creator_flags(options.name) & IFF_VNET_HDR) != 0;
+  UniqueFd fd = open_tap(options, options.attach ? creator_vnet : options.offload);
+  vnet_header_ = has_vnet_header(fd.get());
+  if (vnet_header_) set_offload(fd.get(), options.offload);
+  offload_ = vnet_header_ && options.offload;
+  if (options.offload && !vnet_header_) {
+    spdlog::info("{}: receive offload off: the attached TAP was created without IFF_VNET_HDR",
+                 name_);
+  }
   configure_link(name_, options.mtu);
   index_ = if_nametoindex(name_.c_str());
   fd_.assign(fd.release());
-  read_buffer_.resize(max_frame_ + 64);
+  // A super-frame is one IPv4 datagram of up to 64 KiB behind its Ethernet header.
+  read_buffer_.resize(kVnetHeaderSize + std::max<std::size_t>(max_frame_, 14 + 65535) + 64);
 }
 
 TapDevice::~TapDevice() { close(); }
@@ -130,15 +169,32 @@ void TapDevice::drain_reads() {
   for (int i = 0; i < 256; ++i) {
     const ssize_t n = ::read(fd_.native_handle(), read_buffer_.data(), read_buffer_.size());
     if (n <= 0) return;  // EAGAIN, or an error that the next wait reports
+    const Bytes bytes(read_buffer_.data(), static_cast<std::size_t>(n));
     ++counters_.rx_frames;
-    handler_(Bytes(read_buffer_.data(), static_cast<std::size_t>(n)));
+    if (!vnet_header_) {
+      handler_(bytes, RxOffload{});
+      continue;
+    }
+    if (bytes.size() < kVnetHeaderSize) continue;
+    const RxOffload offload = parse_vnet_header(bytes);
+    if (offload.tso4) ++counters_.rx_super_frames;
+    handler_(bytes.subspan(kVnetHeaderSize), offload);
   }
+}
+
+ssize_t TapDevice::write_frame(Bytes frame) {
+  if (!vnet_header_) return ::write(fd_.native_handle(), frame.data(), frame.size());
+  // An all-zero virtio-net header: a plain frame with its checksums complete.
+  static constexpr std::array<std::uint8_t, kVnetHeaderSize> kPlain{};
+  std::array<iovec, 2> parts{{{const_cast<std::uint8_t*>(kPlain.data()), kPlain.size()},
+                              {const_cast<std::uint8_t*>(frame.data()), frame.size()}}};
+  return ::writev(fd_.native_handle(), parts.data(), static_cast<int>(parts.size()));
 }
 
 void TapDevice::send(Bytes frame) {
   if (!fd_.is_open()) return;
   if (write_queue_.empty()) {
-    const ssize_t n = ::write(fd_.native_handle(), frame.data(), frame.size());
+    const ssize_t n = write_frame(frame);
     if (n >= 0) {
       ++counters_.tx_frames;
       return;
@@ -170,7 +226,7 @@ void TapDevice::wait_writable() {
 void TapDevice::flush_queue() {
   while (!write_queue_.empty()) {
     const auto& frame = write_queue_.front();
-    const ssize_t n = ::write(fd_.native_handle(), frame.data(), frame.size());
+    const ssize_t n = write_frame(frame);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       wait_writable();
       return;

@@ -4,12 +4,15 @@
 // drains the fd until EAGAIN on each wake-up, the write path queues with a bound.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "daemon/offload.hpp"
 #include "stack/base/bytes.hpp"
 
 namespace tapstack::daemon {
@@ -18,10 +21,15 @@ struct TapOptions {
   std::string name = "tap0";
   bool attach = false;  // the interface must already exist (a persistent TAP)
   std::uint32_t mtu = 1500;
+  /// Receive offload (IFF_VNET_HDR, TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4):
+  /// the kernel hands over TSO super-frames of up to 64 KiB. An attached TAP
+  /// keeps its creator's choice: without IFF_VNET_HDR it runs without offload.
+  bool offload = true;
 };
 
 struct TapCounters {
   std::uint64_t rx_frames = 0;
+  std::uint64_t rx_super_frames = 0;  // TSO super-frames (offload on)
   std::uint64_t tx_frames = 0;
   std::uint64_t tx_queue_drops = 0;  // frames dropped because the write queue was full
   std::uint64_t tx_errors = 0;
@@ -29,7 +37,8 @@ struct TapCounters {
 
 class TapDevice {
  public:
-  using FrameHandler = std::function<void(Bytes frame)>;
+  /// A frame (without the virtio-net header) and what that header said.
+  using FrameHandler = std::function<void(Bytes frame, const RxOffload& offload)>;
 
   /// Opens /dev/net/tun, creates or attaches the interface, sets its MTU and
   /// brings it up. Throws std::runtime_error with a message for the operator.
@@ -47,12 +56,16 @@ class TapDevice {
   const std::string& name() const { return name_; }
   unsigned index() const { return index_; }
   const TapCounters& counters() const { return counters_; }
+  /// True when the kernel does receive offload for us (TSO super-frames).
+  bool offload() const { return offload_; }
 
  private:
   void wait_readable();
   void drain_reads();
   void wait_writable();
   void flush_queue();
+  /// One write of `frame`, behind a zero virtio-net header when the TAP has one.
+  ssize_t write_frame(Bytes frame);
 
   static constexpr std::size_t kMaxQueuedFrames = 4096;
 
@@ -60,6 +73,8 @@ class TapDevice {
   std::string name_;
   unsigned index_ = 0;
   std::size_t max_frame_;
+  bool vnet_header_ = false;  // every read and write starts with a virtio-net header
+  bool offload_ = false;
   FrameHandler handler_;
   std::vector<std::uint8_t> read_buffer_;
   std::deque<std::vector<std::uint8_t>> write_queue_;

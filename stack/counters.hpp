@@ -14,6 +14,8 @@ struct EthernetCounters {
   std::uint64_t rx_dropped_not_for_us = 0;   // unicast to another MAC, or multicast
   std::uint64_t rx_dropped_vlan = 0;         // 802.1Q tagged
   std::uint64_t rx_dropped_unknown_type = 0;
+  std::uint64_t rx_dropped_oversize = 0;     // payload above the MTU, not from an offloading link
+  std::uint64_t rx_offloaded = 0;            // payload above the MTU from an offloading link (GSO)
   std::uint64_t tx_frames = 0;
   std::uint64_t tx_padded = 0;
   std::uint64_t tx_dropped_oversize = 0;
@@ -25,6 +27,8 @@ struct EthernetCounters {
     fn(std::string_view{"rx_dropped_not_for_us"}, rx_dropped_not_for_us);
     fn(std::string_view{"rx_dropped_vlan"}, rx_dropped_vlan);
     fn(std::string_view{"rx_dropped_unknown_type"}, rx_dropped_unknown_type);
+    fn(std::string_view{"rx_dropped_oversize"}, rx_dropped_oversize);
+    fn(std::string_view{"rx_offloaded"}, rx_offloaded);
     fn(std::string_view{"tx_frames"}, tx_frames);
     fn(std::string_view{"tx_padded"}, tx_padded);
     fn(std::string_view{"tx_dropped_oversize"}, tx_dropped_oversize);

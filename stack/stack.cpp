@@ -27,14 +27,14 @@ Result<void> Stack::start(Instant now) {
   return started;
 }
 
-void Stack::receive(Bytes frame, Instant now) {
+void Stack::receive(Bytes frame, Instant now, ReceiveOptions options) {
   ipv4_.set_now(now);
-  const auto accepted = interface_.accept(frame);
+  const auto accepted = interface_.accept(frame, options.checksum_trusted);
   if (!accepted) return;
   if (accepted->type == wire::EtherType::Arp) {
     arp_.receive(accepted->payload, now);
   } else {
-    ipv4_.receive(accepted->payload, accepted->broadcast, now);
+    ipv4_.receive(accepted->payload, accepted->broadcast, now, options.checksum_trusted);
   }
   run_applications(now);
 }

@@ -27,6 +27,16 @@
 
 namespace tapstack {
 
+/// What the link says about one received frame.
+struct ReceiveOptions {
+  /// The frame comes from a link doing receive offload (a TAP with a
+  /// virtio-net header) that verified its TCP/UDP checksum or left it
+  /// partial for offload (VIRTIO_NET_HDR_F_DATA_VALID / F_NEEDS_CSUM): the
+  /// checksum is not verified, and the frame may exceed the MTU (a TSO
+  /// super-frame of up to one 64 KiB IPv4 datagram).
+  bool checksum_trusted = false;
+};
+
 /// Plain values; the daemon fills it from config::Config.
 struct StackConfig {
   wire::MacAddress mac;
@@ -55,7 +65,7 @@ class Stack {
   /// services' sockets (an error names a port that is taken).
   Result<void> start(Instant now);
   /// One Ethernet frame from the TAP. Its bytes are not kept after return.
-  void receive(Bytes frame, Instant now);
+  void receive(Bytes frame, Instant now, ReceiveOptions options = {});
   /// Runs due timers: ARP retries and aging, reassembly expiry, transports.
   void poll(Instant now);
   /// When poll() next has work; Instant::max() when nothing is due.

@@ -12,7 +12,7 @@ Interface::Interface(wire::MacAddress mac, wire::Ipv4Cidr address, std::size_t m
       sink_(sink),
       scratch_(std::max(wire::kEthernetHeaderSize + mtu, wire::kEthernetMinFrameSize)) {}
 
-std::optional<AcceptedFrame> Interface::accept(Bytes frame) {
+std::optional<AcceptedFrame> Interface::accept(Bytes frame, bool offloaded) {
   ++counters_.rx_frames;
   const auto view = wire::EthernetView::parse(frame);
   if (!view) {
@@ -24,6 +24,13 @@ std::optional<AcceptedFrame> Interface::accept(Bytes frame) {
   if (!broadcast && destination != mac_) {
     ++counters_.rx_dropped_not_for_us;
     return std::nullopt;
+  }
+  if (view->payload().size() > mtu_) {
+    if (!offloaded) {
+      ++counters_.rx_dropped_oversize;
+      return std::nullopt;
+    }
+    ++counters_.rx_offloaded;
   }
   switch (static_cast<wire::EtherType>(view->ether_type())) {
     case wire::EtherType::Ipv4:

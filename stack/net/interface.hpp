@@ -27,8 +27,10 @@ class Interface {
 
   /// Accepts frames addressed to our MAC or to broadcast, carrying IPv4 or
   /// ARP. Everything else (other unicast, multicast, 802.1Q tagged, other
-  /// EtherTypes, runts) is counted and dropped: nullopt.
-  std::optional<AcceptedFrame> accept(Bytes frame);
+  /// EtherTypes, runts, a payload above the MTU) is counted and dropped:
+  /// nullopt. `offloaded`: the frame comes from a link doing segmentation
+  /// offload, whose TSO super-frames may carry up to a whole IPv4 datagram.
+  std::optional<AcceptedFrame> accept(Bytes frame, bool offloaded = false);
 
   /// Frames `payload` for `destination`, pads it to the 60-byte minimum and
   /// hands it to the sink. A payload over the MTU is counted and dropped.

@@ -58,7 +58,7 @@ bool Ipv4Layer::acceptable_source(wire::Ipv4Address src) const {
   return !is_broadcast(src) && !src.is_loopback();
 }
 
-void Ipv4Layer::receive(Bytes packet, bool link_broadcast, Instant now) {
+void Ipv4Layer::receive(Bytes packet, bool link_broadcast, Instant now, bool checksum_trusted) {
   ++counters_.rx_packets;
   const auto view = wire::Ipv4View::parse(packet);
   if (!view) {
@@ -81,18 +81,20 @@ void Ipv4Layer::receive(Bytes packet, bool link_broadcast, Instant now) {
   }
   const bool broadcast = link_broadcast || view->destination() != local_address();
   if (!view->is_fragment()) {
-    deliver(*view, broadcast, now);
+    deliver(*view, broadcast, checksum_trusted, now);
     return;
   }
   ++counters_.rx_fragments;
   const auto whole = reassembler_.add(*view, now);
   if (!whole) return;
-  if (const auto datagram = wire::Ipv4View::parse(*whole)) deliver(*datagram, broadcast, now);
+  // The link's word covers the frame it handed over, never a reassembled whole.
+  if (const auto datagram = wire::Ipv4View::parse(*whole)) deliver(*datagram, broadcast, false, now);
 }
 
-void Ipv4Layer::deliver(const wire::Ipv4View& datagram, bool broadcast, Instant now) {
+void Ipv4Layer::deliver(const wire::Ipv4View& datagram, bool broadcast, bool checksum_trusted,
+                        Instant now) {
   const Ipv4PacketInfo info{datagram.source(), datagram.destination(), datagram.ttl(),
-                            datagram.tos(), broadcast};
+                            datagram.tos(), broadcast, checksum_trusted};
   if (datagram.protocol() == static_cast<std::uint8_t>(IpProtocol::Icmp) && icmp_ != nullptr) {
     ++counters_.rx_delivered;
     icmp_->receive(datagram, info, now);

@@ -50,7 +50,10 @@ class Ipv4Layer final : public Ipv4Output {
   void set_now(Instant now) { now_ = now; }
 
   /// One received IPv4 datagram (the Ethernet payload, padding included).
-  void receive(Bytes packet, bool link_broadcast, Instant now);
+  /// `checksum_trusted`: the link vouches for the transport checksum of an
+  /// unfragmented datagram (see Ipv4PacketInfo); the header checksum is
+  /// still verified.
+  void receive(Bytes packet, bool link_broadcast, Instant now, bool checksum_trusted = false);
   /// Expires reassembly; sends time exceeded for datagrams whose first fragment came.
   void poll(Instant now);
   Instant next_deadline() const { return reassembler_.next_deadline(); }
@@ -87,7 +90,7 @@ class Ipv4Layer final : public Ipv4Output {
   };
 
   bool acceptable_source(wire::Ipv4Address src) const;
-  void deliver(const wire::Ipv4View& datagram, bool broadcast, Instant now);
+  void deliver(const wire::Ipv4View& datagram, bool broadcast, bool checksum_trusted, Instant now);
   Result<Route> route(wire::Ipv4Address dst);
   void output(const Route& route, Bytes datagram);
   void on_unresolved(Bytes datagram, Instant now);

@@ -21,6 +21,9 @@ struct Ipv4PacketInfo {
   std::uint8_t ttl = 0;
   std::uint8_t tos = 0;
   bool link_broadcast = false;  // sent to the Ethernet broadcast or an IP broadcast/multicast address
+  /// The link verified the transport checksum, or it is partial (the sender's
+  /// kernel left it to offload): the transport skips verifying it.
+  bool checksum_trusted = false;
 };
 
 struct Ipv4SendOptions {

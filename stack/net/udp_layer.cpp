@@ -325,7 +325,7 @@ void UdpLayer::enqueue(std::size_t slot, const Ipv4PacketInfo& info, std::uint16
 
 TransportProtocol::Delivery UdpLayer::on_ipv4_packet(const Ipv4PacketInfo& info, Bytes payload,
                                                      Instant /*now*/) {
-  const auto parsed = wire::parse_udp(payload, info.src, info.dst);
+  const auto parsed = wire::parse_udp(payload, info.src, info.dst, !info.checksum_trusted);
   switch (parsed.status) {
     case wire::UdpParseStatus::Ok: break;
     case wire::UdpParseStatus::TooShort: ++counters_.rx_too_short; return Delivery::Delivered;

@@ -38,7 +38,8 @@ net::TransportProtocol::Delivery TcpLayer::on_ipv4_packet(const net::Ipv4PacketI
     trace_drop(now, info, "TCP to a broadcast or multicast address");
     return Delivery::Delivered;
   }
-  const wire::TcpParsed parsed = wire::parse_tcp(payload, info.src, info.dst);
+  const wire::TcpParsed parsed =
+      wire::parse_tcp(payload, info.src, info.dst, !info.checksum_trusted);
   if (parsed.status == wire::TcpParseStatus::BadChecksum) {
     ++counters_.rx_dropped_bad_checksum;
     trace_drop(now, info, "bad TCP checksum");

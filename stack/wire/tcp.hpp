@@ -88,8 +88,9 @@ struct TcpParsed {
 };
 
 /// Parses the IPv4 payload `segment` sent from `src` to `dst`, verifying the
-/// checksum over the pseudo-header (RFC 9293 §3.1).
-TcpParsed parse_tcp(Bytes segment, Ipv4Address src, Ipv4Address dst);
+/// checksum over the pseudo-header (RFC 9293 §3.1) unless `verify_checksum`
+/// is false (the link vouched for it).
+TcpParsed parse_tcp(Bytes segment, Ipv4Address src, Ipv4Address dst, bool verify_checksum = true);
 
 /// Parses the options area alone (bytes 20..data offset).
 TcpOptions parse_tcp_options(Bytes options);

@@ -14,7 +14,7 @@ constexpr std::size_t kChecksum = 6;
 
 }  // namespace
 
-UdpParsed parse_udp(Bytes datagram, Ipv4Address src, Ipv4Address dst) {
+UdpParsed parse_udp(Bytes datagram, Ipv4Address src, Ipv4Address dst, bool verify_checksum) {
   UdpParsed out;
   if (datagram.size() < kUdpHeaderLen) {
     out.status = UdpParseStatus::TooShort;
@@ -27,7 +27,7 @@ UdpParsed parse_udp(Bytes datagram, Ipv4Address src, Ipv4Address dst) {
   }
   const Bytes whole = datagram.first(length);
   const std::uint16_t checksum = load_be16(whole, kChecksum);
-  if (checksum != 0) {
+  if (checksum != 0 && verify_checksum) {
     // Summing the datagram with its checksum field included yields 0 when it
     // verifies; this also accepts 0xffff, the transmitted form of a zero sum.
     InternetChecksum c = pseudo_header_checksum(src, dst, kUdpProtocolNumber, length);

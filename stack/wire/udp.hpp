@@ -39,8 +39,9 @@ struct UdpParsed {
 /// Parses the IPv4 payload `datagram` sent from `src` to `dst`. RFC 768: the
 /// length field covers header and data; bytes beyond it (IPv4 padding) are
 /// ignored. A checksum of 0 means the sender computed none (RFC 768,
-/// RFC 1122 §4.1.3.4); any other value must verify over the pseudo-header.
-UdpParsed parse_udp(Bytes datagram, Ipv4Address src, Ipv4Address dst);
+/// RFC 1122 §4.1.3.4); any other value must verify over the pseudo-header,
+/// unless `verify_checksum` is false (the link vouched for it).
+UdpParsed parse_udp(Bytes datagram, Ipv4Address src, Ipv4Address dst, bool verify_checksum = true);
 
 /// The checksum field value for a datagram whose checksum field is zero:
 /// RFC 768 sends a computed 0 as 0xffff, since 0 means "no checksum".
