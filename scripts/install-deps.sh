@@ -15,10 +15,17 @@ test_packages=(
   dnsmasq-base iperf3 ethtool python3 systemd procps hping3 wget
 )
 
+# The other stacks bench/peer-bench.sh runs beside tapstack.
+bench_peer_packages=(gcc golang-go golang-gvisor-gvisor-dev liblwip-dev)
+
 want=("${build_packages[@]}")
-if [[ "${1:-}" == "--with-test-tools" ]]; then
-  want+=("${test_packages[@]}")
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-test-tools) want+=("${test_packages[@]}") ;;
+    --with-bench-peers) want+=("${test_packages[@]}" "${bench_peer_packages[@]}") ;;
+    *) echo "usage: $0 [--with-test-tools] [--with-bench-peers]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${want[@]}"; do
