@@ -54,14 +54,26 @@ s.close()'
 plain=$(connect_time)
 cli impair --drop-next syn-ack --port 7 | grep -q "pending: drop the next 1 syn-ack" ||
   fail "the one-shot fault is not shown"
+cli trace --port 7 >"$E2E_DIR/synack.trace" &
+trace_pid=$!
+wait_for 10 "grep -qs 'trace: subscriber added' '$E2E_DIR/daemon.log'" || fail "trace not registered"
 slow=$(connect_time)
+wait_for 5 "grep -q 'ESTABLISHED' '$E2E_DIR/synack.trace'" || fail "the trace did not see the connection"
+kill "$trace_pid"
+wait "$trace_pid" 2>/dev/null || true
+# Visible in the trace: the SYN-ACK goes out twice, one RTO apart (the
+# stack's own retransmission, or its answer to the kernel's repeated SYN).
+syn_gap=$(awk '/seg-out .*: SYN-ACK/ { t[n++] = $1 } END { if (n >= 2) printf "%.2f", t[1] - t[0]; else print "n=" n }' \
+  "$E2E_DIR/synack.trace")
+python3 -c "import sys; sys.exit(0 if 0.8 <= float('$syn_gap') <= 1.6 else 1)" 2>/dev/null ||
+  { cat "$E2E_DIR/synack.trace" >&2; fail "the trace should show the SYN-ACK twice about 1 s apart (gap: $syn_gap)"; }
 faults=$(cli --json impair | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["faults"]), d["out"]["counters"]["fault_dropped"])')
 [[ "$faults" == "0 1" ]] || fail "the fault should have fired once (pending, dropped: $faults)"
 python3 -c "import sys; d=$slow-$plain; sys.exit(0 if 0.8 <= d <= 1.6 else 1)" ||
   fail "connect took ${slow}s with the SYN-ACK dropped vs ${plain}s; expected about 1 s more"
 again=$(connect_time)
 python3 -c "import sys; sys.exit(0 if $again < 0.5 else 1)" || fail "the fault fired twice (${again}s)"
-pass "drop the next SYN-ACK: connect ${plain}s → ${slow}s (one RTO), next connect ${again}s"
+pass "drop the next SYN-ACK: connect ${plain}s → ${slow}s (one RTO; the trace shows the SYN-ACK again after ${syn_gap}s), next connect ${again}s"
 
 cli impair --delay-next-ack 300 --dir out >/dev/null || fail "--delay-next-ack refused"
 cli --json impair | grep -q '"action":"delay"' || fail "--delay-next-ack not pending"
