@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <string_view>
 
 #include "client/preload/shim.hpp"
 #include "tapstack/tapstack.h"
@@ -27,6 +28,8 @@ bool wants_stack(int domain, int type, int protocol) {
   return false;
 }
 
+constexpr std::size_t kCongestionNameMax = 16;  // Linux TCP_CA_NAME_MAX
+
 sockaddr* as_sockaddr(sockaddr_in& in) { return reinterpret_cast<sockaddr*>(&in); }
 
 /// Errors a handshake produces; Linux reports them through SO_ERROR after a
@@ -40,6 +43,17 @@ int put_int(int value, void* out, socklen_t* len) {
   if (!out || !len) return fail(EFAULT);
   std::memcpy(out, &value, std::min<std::size_t>(*len, sizeof value));
   *len = std::min<socklen_t>(*len, sizeof value);
+  return 0;
+}
+
+/// Writes `text` zero-padded to `size` bytes, cut to *len, as Linux answers
+/// struct and name options (TCP_INFO, TCP_CONGESTION).
+int put_padded(std::string_view text, std::size_t size, void* out, socklen_t* len) {
+  if (!out || !len) return fail(EFAULT);
+  const std::size_t n = std::min<std::size_t>(*len, size);
+  std::memset(out, 0, n);
+  if (!text.empty()) std::memcpy(out, text.data(), std::min(n, text.size()));
+  *len = static_cast<socklen_t>(n);
   return 0;
 }
 
@@ -187,6 +201,11 @@ int getsockopt_stack(int fd, const StackSocket& s, int level, int name, void* va
       return 0;
     }
   }
+  // Read by iperf3 and monitoring code: all of it defined. The stack's own
+  // figures are in `tapstack sockets -i`; its congestion control is NewReno
+  // (RFC 6582), which Linux names "reno".
+  if (level == IPPROTO_TCP && name == TCP_INFO) return put_padded({}, sizeof(tcp_info), value, len);
+  if (level == IPPROTO_TCP && name == TCP_CONGESTION) return put_padded("reno", kCongestionNameMax, value, len);
   return put_int(0, value, len);
 }
 

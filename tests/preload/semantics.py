@@ -58,7 +58,18 @@ def nonblocking_connect(port, expect):
         check("echo after a non-blocking connect", echo_once(s) == b"hello")
         check("getpeername", s.getpeername() == (HOST, port), str(s.getpeername()))
         check("getsockname is the stack's address", s.getsockname()[0] == "10.0.0.2", str(s.getsockname()))
+        tcp_info_and_congestion(s)
     s.close()
+
+
+def tcp_info_and_congestion(s):
+    """iperf3 and others read TCP_INFO and TCP_CONGESTION: the whole buffer
+    must come back defined (Linux fills min(len, sizeof tcp_info); 104
+    is the classic size)."""
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    check("TCP_INFO fills the buffer asked for, with zeros", len(info) == 104 and not any(info), info.hex())
+    ca = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+    check("TCP_CONGESTION names the stack's NewReno", ca.rstrip(b"\0") == b"reno", repr(ca))
 
 
 def dual_stack():
