@@ -176,9 +176,7 @@ void TapDevice::drain_reads() {
       continue;
     }
     if (bytes.size() < kVnetHeaderSize) continue;
-    const RxOffload offload = parse_vnet_header(bytes);
-    if (offload.tso4) ++counters_.rx_super_frames;
-    handler_(bytes.subspan(kVnetHeaderSize), offload);
+    handler_(bytes.subspan(kVnetHeaderSize), parse_vnet_header(bytes));
   }
 }
 

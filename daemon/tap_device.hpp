@@ -29,7 +29,6 @@ struct TapOptions {
 
 struct TapCounters {
   std::uint64_t rx_frames = 0;
-  std::uint64_t rx_super_frames = 0;  // TSO super-frames (offload on)
   std::uint64_t tx_frames = 0;
   std::uint64_t tx_queue_drops = 0;  // frames dropped because the write queue was full
   std::uint64_t tx_errors = 0;
