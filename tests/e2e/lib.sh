@@ -59,6 +59,9 @@ make_namespace() {
 # start_daemon [tapstackd args…] — starts tapstackd in the namespace on the
 # shipped config (with a private RPC socket) and waits until it says ready.
 start_daemon() {
+  # Emptied here, not by the redirection below: that happens in the child,
+  # after the wait may already have read a previous run's "ready".
+  : >"$E2E_DIR/daemon.log"
   # Not through in_ns: $! must be tapstackd itself (ip netns exec execs it).
   ip netns exec "$E2E_NS" "$TAPSTACKD" --config "$E2E_CONFIG" --set "rpc.socket=\"$E2E_DIR/tapstackd.sock\"" \
     "$@" >"$E2E_DIR/daemon.log" 2>&1 &
