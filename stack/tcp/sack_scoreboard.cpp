@@ -37,23 +37,50 @@ std::uint32_t SackScoreboard::sacked_bytes() const {
   return n;
 }
 
-SeqNum SackScoreboard::skip_sacked(SeqNum seq) const {
+std::uint32_t SackScoreboard::sacked_between(SeqNum from, SeqNum to) const {
+  std::uint32_t n = 0;
   for (const auto& [l, r] : ranges_) {
-    if (seq_le(l, seq) && seq_lt(seq, r)) return r;
+    const SeqNum lo = seq_max(l, from);
+    const SeqNum hi = seq_min(r, to);
+    if (seq_lt(lo, hi)) n += hi.since(lo);
   }
-  return seq;
+  return n;
 }
 
-std::optional<std::pair<SeqNum, SeqNum>> SackScoreboard::next_hole(SeqNum from) const {
+bool SackScoreboard::contains(SeqNum left, SeqNum right) const {
+  for (const auto& [l, r] : ranges_) {
+    if (seq_le(l, left) && seq_le(right, r)) return true;
+  }
+  return false;
+}
+
+std::optional<SeqNum> SackScoreboard::highest() const {
+  if (ranges_.empty()) return std::nullopt;
+  return ranges_.back().second;
+}
+
+std::optional<SeqNum> SackScoreboard::lost_frontier(std::uint32_t threshold) const {
+  std::uint32_t above = 0;
+  for (auto it = ranges_.rbegin(); it != ranges_.rend(); ++it) {
+    above += it->second.since(it->first);
+    if (above > threshold) return it->first;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<SeqNum, SeqNum>> SackScoreboard::next_gap(SeqNum from,
+                                                                 SeqNum limit) const {
   SeqNum start = from;
   for (const auto& [l, r] : ranges_) {
     if (seq_le(r, start)) continue;
     if (seq_le(l, start)) {
-      start = r;  // inside a recorded range: the hole begins after it
+      start = r;  // inside a recorded range: the gap begins after it
       continue;
     }
-    return std::make_pair(start, l);
+    if (seq_lt(start, limit)) return std::make_pair(start, seq_min(l, limit));
+    return std::nullopt;
   }
+  if (seq_lt(start, limit)) return std::make_pair(start, limit);
   return std::nullopt;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The sender's record of what the peer reported with SACK (RFC 2018, used as
 // in RFC 6675): disjoint sequence ranges above SND.UNA known to have arrived.
-// Loss recovery retransmits the holes between them instead of one segment per
-// round trip, and go-back-N after a timeout skips what is already there.
+// Loss recovery asks it which unSACKed bytes are lost (IsLost), where the
+// holes are, and how much is SACKed in a span (for `pipe`).
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -20,15 +20,23 @@ class SackScoreboard {
   bool add(SeqNum left, SeqNum right, SeqNum una, SeqNum max);
   /// Forgets everything below `una` (it is cumulatively acknowledged).
   void advance(SeqNum una);
-  /// RFC 2018 §8: after a retransmission timeout the SACK bits are cleared.
+  /// Forgets everything: the receiver reneged (RFC 2018 §8).
   void clear() { ranges_.clear(); }
   bool empty() const { return ranges_.empty(); }
   /// Bytes recorded above SND.UNA.
   std::uint32_t sacked_bytes() const;
-  /// `seq`, or the end of the recorded range containing it.
-  SeqNum skip_sacked(SeqNum seq) const;
-  /// The first gap at or after `from` that has recorded data above it.
-  std::optional<std::pair<SeqNum, SeqNum>> next_hole(SeqNum from) const;
+  /// Bytes recorded within [from, to).
+  std::uint32_t sacked_between(SeqNum from, SeqNum to) const;
+  /// Whether all of [left, right) is recorded.
+  bool contains(SeqNum left, SeqNum right) const;
+  /// One past the highest recorded byte, if any.
+  std::optional<SeqNum> highest() const;
+  /// RFC 6675 §4 IsLost: an unSACKed byte is lost when more than `threshold`
+  /// ((DupThresh - 1) * SMSS) bytes above it are SACKed. Returns the point
+  /// below which every unSACKed byte is lost, if there is one.
+  std::optional<SeqNum> lost_frontier(std::uint32_t threshold) const;
+  /// The first unrecorded span within [from, limit), if any.
+  std::optional<std::pair<SeqNum, SeqNum>> next_gap(SeqNum from, SeqNum limit) const;
 
  private:
   static constexpr std::size_t kMaxRanges = 64;

@@ -55,7 +55,7 @@ bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
 }
 
 void Tcb::open_active(SeqNum iss, Instant now) {
-  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = rexmit_next_ = iss;
+  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
   rcv_.mss = local_mss();
   set_state(TcpState::SynSent, "connect(): sending SYN", now);
   send_syn(now);
@@ -64,7 +64,7 @@ void Tcb::open_active(SeqNum iss, Instant now) {
 
 void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   passive_ = true;
-  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = rexmit_next_ = iss;
+  snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
   rcv_.irs = syn.seq();
   irs_known_ = true;
   trace_segment(TraceKind::SegmentIn, now, syn.header, syn.payload.size(), "SYN to a listener");
@@ -84,7 +84,6 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
 void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_mss, Instant now) {
   passive_ = true;
   snd_.iss = snd_.recover = small_end_ = iss;
-  rexmit_next_ = iss + 1;
   snd_.una = snd_.nxt = snd_.max = iss + 1;
   rcv_.irs = ack.seq() - 1;
   irs_known_ = true;
@@ -174,8 +173,12 @@ void Tcb::on_icmp_error(const net::IcmpErrorInfo& err, SeqNum quoted_seq, Instan
       cc_->set_mss(mss);
       ++env_.counters.pmtu_updates;
       if (is_synchronized(state_) && state_ != TcpState::TimeWait) {
-        snd_.nxt = snd_.una;
-        retransmit_head(now, "path MTU shrank: retransmit");
+        if (sack_ok_) {
+          mark_all_lost(now, "path MTU shrank: retransmit", 0);
+        } else {
+          snd_.nxt = snd_.una;
+          retransmit_head(now, "path MTU shrank: retransmit");
+        }
         output(now);
       }
       return;

@@ -3,6 +3,7 @@
 // §3.3.2), its send and receive sequence variables (§3.3.1), timers, RTT
 // estimator, congestion controller and buffers. The TcpLayer owns TCBs and
 // demultiplexes segments to them; a TCB sends through its TcbEnv.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -71,9 +72,28 @@ struct ReceiveState {
   std::uint32_t mss = 536;     // the MSS we advertised
 };
 
+/// One retransmission in flight. RFC 6675 keeps a single HighRxt; one
+/// record per retransmitted segment lets the sender see that a
+/// retransmission was itself lost (RFC 8985 §6.2: something sent after it
+/// was delivered) and resend it without waiting for the RTO.
+struct Retransmission {
+  SeqNum start, end;
+  Instant sent;
+  SeqNum max_at_send;   // SND.MAX when it was sent: data from here on went out later
+  std::uint64_t order;  // transmission order among retransmissions
+  bool lost = false;    // presumed lost: no longer in `pipe`, due to be resent
+};
+
+/// An unSACKed span presumed lost (RFC 6675 NextSeg rule 1).
+struct LostSpan {
+  SeqNum start, end;
+  bool resend;  // it had been retransmitted already, and that was lost too
+};
+
 /// Timer deadlines as values (smoltcp style); poll() fires the due ones.
 struct TcbTimers {
   std::optional<Instant> retransmit, delayed_ack, persist, keepalive, time_wait;
+  std::optional<Instant> probe;  // RFC 8985 §7 tail loss probe (PTO)
 };
 
 /// Outcome of one step of the RFC 9293 §3.10.7.4 segment-arrival pipeline.
@@ -149,13 +169,7 @@ class Tcb {
   Step check_ack(const Segment& seg, Instant now);
   Step process_ack(const Segment& seg, Instant now);
   void update_window(const Segment& seg, Instant now);
-  void on_dup_ack(Instant now, bool hole_sent);
-  /// Takes the SACK blocks of an ACK; returns true if any reported new data.
-  bool take_sack_blocks(const Segment& seg);
-  /// RFC 6675-style: enter recovery on enough SACKed data, then repair holes.
-  bool on_sack(Instant now);
-  void enter_recovery(Instant now, const char* why);
-  bool retransmit_next_hole(Instant now, const char* why);
+  void on_dup_ack(Instant now);
   Step process_text(const Segment& seg, Instant now);
   Step check_fin(const Segment& seg, Instant now);
   void enter_fin_wait2(Instant now);
@@ -166,9 +180,39 @@ class Tcb {
   /// Asks for an ACK at the end of this round; `why` labels it in traces.
   void ack_now(const char* why);
 
+  // tcb_recovery.cpp: SACK-based loss recovery (RFC 6675, RFC 8985 §6)
+  /// Takes the SACK blocks of an ACK into the scoreboard; a D-SACK block
+  /// (RFC 2883 §4) of a retransmission says it was spurious.
+  void take_sack_blocks(const Segment& seg, Instant now);
+  /// A cumulative ACK reached `ack`: detects reneging, forgets what it covers.
+  void on_ack_sack(SeqNum ack, Instant now);
+  /// After an ACK's SACK blocks are in: finds lost retransmissions and
+  /// enters recovery when SND.UNA IsLost.
+  void after_sack(Instant now);
+  void enter_recovery(Instant now, const char* why);
+  /// RTO (or a path MTU drop) with SACK: every unSACKed byte is lost.
+  void mark_all_lost(Instant now, const char* why, std::uint32_t count);
+  /// The end of the span in which unSACKed bytes are lost.
+  SeqNum lost_end() const;
+  /// RFC 6675 §4 `pipe`: bytes presumed in the network.
+  std::uint32_t pipe() const;
+  /// RFC 6675 NextSeg rule 1: the first lost span not already being resent.
+  std::optional<LostSpan> next_lost() const;
+  /// Retransmits up to a segment of [seq, end) and records it.
+  bool retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
+                        std::uint32_t count = 0);
+  /// A live retransmission covering `seq`, if any.
+  const Retransmission* retransmission_at(SeqNum seq) const;
+  /// RFC 8985 §7.2: arms the probe timeout when a tail loss could stall.
+  void arm_probe(Instant now);
+  /// RFC 8985 §7.3: the PTO fired; send new data or resend the tail.
+  void on_probe_timeout(Instant now);
+
   // tcb_output.cpp
   void output(Instant now);
   bool send_next_data(Instant now);
+  /// Congestion window room: cwnd - FlightSize, or with SACK cwnd - pipe.
+  std::uint32_t congestion_room(std::uint32_t in_flight) const;
   void send_syn(Instant now);
   void send_ack(Instant now, const char* why);
   void send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now, const char* why);
@@ -185,8 +229,10 @@ class Tcb {
   std::uint32_t flight() const { return snd_.nxt.since(snd_.una); }
   std::uint32_t unsent() const;
   std::uint16_t local_mss() const;
-  /// RFC 2018 SACK blocks for the ACK being sent (none without out-of-order data).
+  /// RFC 2018 SACK blocks for the ACK being sent (none without out-of-order
+  /// data), after an RFC 2883 D-SACK block for duplicate data just received.
   void add_sack_blocks(wire::TcpOptions& options) const;
+  std::size_t sack_block_count() const;
   /// Payload bytes per segment: the MSS less any SACK option riding along.
   std::uint32_t payload_room() const;
 
@@ -220,7 +266,15 @@ class Tcb {
   ByteRing send_buf_;  // byte 0 is SND.UNA once the SYN is acknowledged
   ReceiveStore recv_;
   SackScoreboard sacked_;
-  SeqNum rexmit_next_;  // next sequence number SACK recovery may retransmit
+  std::vector<Retransmission> rexmits_;  // SACK recovery's retransmissions in flight
+  std::uint64_t rexmit_order_ = 0;       // order of the last retransmission sent
+  std::uint64_t delivered_order_ = 0;    // latest retransmission known delivered
+  std::optional<SeqNum> rto_lost_end_;   // after an RTO every unSACKed byte below is lost
+  bool probe_outstanding_ = false;       // a tail loss probe awaits its ACK (RFC 8985 §7.3)
+  std::uint32_t reordering_ = 3;         // RFC 6675 DupThresh, raised when reordering is seen
+  std::array<SeqNum, 8> recent_rexmits_{};  // starts of recent retransmissions, for D-SACK
+  std::size_t recent_next_ = 0;
+  std::optional<std::pair<SeqNum, SeqNum>> dsack_;  // duplicate data to report (RFC 2883)
   Errc error_ = Errc::Ok;
 
   bool fin_queued_ = false;     // user asked for FIN

@@ -107,6 +107,10 @@ bool Tcb::acceptable(const Segment& seg) const {
 Step Tcb::check_sequence(const Segment& seg, Instant now) {
   if (acceptable(seg)) return Step::Continue;
   ++env_.counters.rx_dropped_unacceptable;
+  const SeqNum end = seg.seq() + static_cast<std::uint32_t>(seg.payload.size());
+  if (sack_ok_ && !seg.payload.empty() && seq_le(end, rcv_.nxt)) {
+    dsack_ = std::make_pair(seg.seq(), end);  // old data again: RFC 2883 §4 D-SACK
+  }
   trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
                 "sequence number outside the receive window");
   if (state_ == TcpState::TimeWait && seg.fin() && !seg.rst()) {
@@ -228,8 +232,9 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     retries_ = 0;
     dup_acks_ = 0;
     rtt_.reset_backoff();
-    sacked_.advance(ack);
-    rexmit_next_ = seq_max(rexmit_next_, ack);
+    probe_outstanding_ = false;  // RFC 8985 §7.2: an ACK of new data reschedules the PTO
+    timers_.probe.reset();
+    if (sack_ok_) on_ack_sack(ack, now);
     const bool recovering = cc_->in_recovery();
     const bool full = seq_ge(ack, snd_.recover);
     const std::uint32_t cwnd = cc_->cwnd();
@@ -239,12 +244,10 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
                recovering ? (full ? "recovery done: cwnd deflated" : "partial ACK in recovery")
                : cwnd < ssthresh ? "slow start"
                                  : "congestion avoidance");
-    if (recovering) {
-      // RFC 6582 §3.2 step 5: a partial ACK retransmits the next missing segment.
-      if (!full && !(sack_ok_ && retransmit_next_hole(now, "SACK hole retransmit (partial ACK)"))) {
-        retransmit_head(now, "NewReno partial-ACK retransmit");
-      }
-    }
+    // RFC 6582 §3.2 step 5: a partial ACK retransmits the next missing
+    // segment. Not with SACK: in a deep pipe most partial ACKs only mean the
+    // data above is still on its way; RFC 6675 finds the lost data instead.
+    if (recovering && !full && !sack_ok_) retransmit_head(now, "NewReno partial-ACK retransmit");
     // RFC 6298 §5.2/§5.3: stop the timer when all is acked, else restart it.
     if (snd_.una == snd_.max) {
       timers_.retransmit.reset();
@@ -268,10 +271,13 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
       }
     }
   }
-  const bool hole_sent = take_sack_blocks(seg) && on_sack(now);
+  if (sack_ok_) {
+    take_sack_blocks(seg, now);
+    after_sack(now);
+  }
   if (!advanced && ack == snd_.una && seg.payload.empty() && !seg.syn() && !seg.fin() &&
       snd_.max != snd_.una && (std::uint32_t{seg.header.window} << snd_.wnd_shift) == snd_.wnd) {
-    on_dup_ack(now, hole_sent);  // RFC 5681 §2 definition of a duplicate ACK
+    on_dup_ack(now);  // RFC 5681 §2 definition of a duplicate ACK
   }
   update_window(seg, now);
   return Step::Continue;
@@ -299,12 +305,12 @@ void Tcb::update_window(const Segment& seg, Instant now) {
   }
 }
 
-void Tcb::on_dup_ack(Instant now, bool hole_sent) {
+void Tcb::on_dup_ack(Instant now) {
   ++dup_acks_;
   if (cc_->in_recovery()) {
-    // RFC 6582 §3.2 step 3: inflate, so output() may send new data; not when
-    // this ACK already released a SACK hole retransmission (one out per one in).
-    if (!hole_sent) {
+    // RFC 6582 §3.2 step 3: inflate, so output() may send new data. With
+    // SACK, RFC 6675 `pipe` does this accounting instead.
+    if (!sack_ok_) {
       const std::uint32_t cwnd = cc_->cwnd();
       cc_->on_dup_ack();
       trace_cwnd(now, cwnd, cc_->ssthresh(), "dup ACK in recovery: inflate");
@@ -313,52 +319,8 @@ void Tcb::on_dup_ack(Instant now, bool hole_sent) {
   }
   // RFC 6582 §3.2 step 1: only when the ACK covers more than `recover`, so
   // duplicates from before a timeout do not trigger a second reduction.
-  if (dup_acks_ != 3 || !seq_gt(snd_.una, snd_.recover)) return;
+  if (dup_acks_ != reordering_ || !seq_gt(snd_.una, snd_.recover)) return;
   enter_recovery(now, "3 dup ACKs: fast retransmit, fast recovery");
-}
-
-void Tcb::enter_recovery(Instant now, const char* why) {
-  snd_.recover = snd_.max;
-  const std::uint32_t cwnd = cc_->cwnd();
-  const std::uint32_t ssthresh = cc_->ssthresh();
-  cc_->on_enter_recovery(snd_.max.since(snd_.una));
-  trace_cwnd(now, cwnd, ssthresh, why);
-  ++env_.counters.fast_retransmits;
-  rexmit_next_ = snd_.una;
-  retransmit_head(now, "fast retransmit");
-  rexmit_next_ = seq_max(rexmit_next_, seq_min(snd_.una + payload_room(), snd_.max));
-  timers_.retransmit = now + rtt_.rto();
-}
-
-bool Tcb::take_sack_blocks(const Segment& seg) {
-  if (!sack_ok_) return false;
-  bool fresh = false;
-  const wire::TcpOptions& o = seg.header.options;
-  for (std::size_t i = 0; i < o.sack_count; ++i) {
-    fresh |= sacked_.add(SeqNum{o.sack[i].left}, SeqNum{o.sack[i].right}, snd_.una, snd_.max);
-  }
-  return fresh;
-}
-
-bool Tcb::on_sack(Instant now) {
-  if (!cc_->in_recovery()) {
-    // RFC 6675 §5 (IsLost with DupThresh = 3): three segments' worth SACKed
-    // above SND.UNA means it is lost, even when the ACKs carried data and so
-    // were not counted as duplicates.
-    if (sacked_.sacked_bytes() < 3 * snd_.mss || !seq_gt(snd_.una, snd_.recover)) return false;
-    enter_recovery(now, "SACK loss detection: fast recovery");
-    return true;
-  }
-  return retransmit_next_hole(now, "SACK hole retransmit");
-}
-
-bool Tcb::retransmit_next_hole(Instant now, const char* why) {
-  const auto hole = sacked_.next_hole(seq_max(snd_.una, rexmit_next_));
-  if (!hole) return false;
-  const std::uint32_t len = std::min(hole->second.since(hole->first), payload_room());
-  send_range(hole->first, len, false, now, why);
-  rexmit_next_ = hole->first + len;
-  return true;
 }
 
 Step Tcb::process_text(const Segment& seg, Instant now) {
@@ -370,11 +332,13 @@ Step Tcb::process_text(const Segment& seg, Instant now) {
     const std::uint32_t old = rcv_.nxt.since(seq);
     if (old >= data.size()) {
       env_.counters.rx_duplicate_bytes += data.size();
+      dsack_ = std::make_pair(seq, seq + static_cast<std::uint32_t>(data.size()));
       trace_segment(TraceKind::Drop, now, seg.header, seg.payload.size(), "duplicate data");
       ack_now("ACK for duplicate data");
       return Step::Continue;
     }
     env_.counters.rx_duplicate_bytes += old;
+    dsack_ = std::make_pair(seq, rcv_.nxt);
     data = data.subspan(old);
     seq = rcv_.nxt;
   }

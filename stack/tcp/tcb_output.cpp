@@ -16,9 +16,22 @@ std::uint16_t Tcb::local_mss() const {
   return static_cast<std::uint16_t>(std::clamp<std::size_t>(mtu, 128, 65535) - 40);
 }
 
+std::size_t Tcb::sack_block_count() const {
+  if (!sack_ok_) return 0;
+  const std::size_t dsack = dsack_ ? 1 : 0;
+  if (!recv_.has_out_of_order()) return dsack;
+  return std::min(recv_.out_of_order_ranges(wire::kMaxSackBlocks).size() + dsack,
+                  wire::kMaxSackBlocks);
+}
+
 void Tcb::add_sack_blocks(wire::TcpOptions& options) const {
-  if (!sack_ok_ || !recv_.has_out_of_order()) return;
-  const auto ranges = recv_.out_of_order_ranges(wire::kMaxSackBlocks);
+  if (!sack_ok_) return;
+  if (dsack_) {
+    // RFC 2883 §4: the duplicate first, then the usual blocks.
+    options.sack[options.sack_count++] = wire::SackBlock{dsack_->first.raw(), dsack_->second.raw()};
+  }
+  if (!recv_.has_out_of_order()) return;
+  const auto ranges = recv_.out_of_order_ranges(wire::kMaxSackBlocks - options.sack_count);
   for (const auto& [start, end] : ranges) {
     options.sack[options.sack_count++] =
         wire::SackBlock{(rcv_.nxt + static_cast<std::uint32_t>(start)).raw(),
@@ -27,9 +40,8 @@ void Tcb::add_sack_blocks(wire::TcpOptions& options) const {
 }
 
 std::uint32_t Tcb::payload_room() const {
-  if (!sack_ok_ || !recv_.has_out_of_order()) return snd_.mss;
-  const std::size_t blocks =
-      std::min(recv_.out_of_order_ranges(wire::kMaxSackBlocks).size(), wire::kMaxSackBlocks);
+  const std::size_t blocks = sack_block_count();
+  if (blocks == 0) return snd_.mss;
   return snd_.mss - static_cast<std::uint32_t>(4 + 8 * blocks);
 }
 
@@ -50,19 +62,41 @@ void Tcb::output(Instant now) {
   arm_timers(now);
 }
 
+std::uint32_t Tcb::congestion_room(std::uint32_t in_flight) const {
+  if (sack_ok_) {
+    // RFC 6675 §5: during recovery cwnd = ssthresh, and what is in the
+    // network is `pipe`, which also covers limited transmit (RFC 3042).
+    const std::uint32_t window = cc_->in_recovery() ? cc_->ssthresh() : cc_->cwnd();
+    const std::uint32_t in_network = pipe();
+    return window > in_network ? window - in_network : 0;
+  }
+  // RFC 3042 limited transmit: the first two duplicate ACKs each let one
+  // new segment out, so a small window can still reach three duplicates.
+  const std::uint32_t limited = cc_->in_recovery() ? 0 : std::min(dup_acks_, 2u) * snd_.mss;
+  const std::uint32_t window = cc_->cwnd() + limited;
+  return window > in_flight ? window - in_flight : 0;
+}
+
 bool Tcb::send_next_data(Instant now) {
-  // Resending after a timeout: skip what the peer has SACKed since.
-  if (seq_lt(snd_.nxt, snd_.max)) snd_.nxt = seq_min(sacked_.skip_sacked(snd_.nxt), snd_.max);
+  const std::uint32_t in_flight = flight();
+  const std::uint32_t cwnd_room = congestion_room(in_flight);
+  if (sack_ok_) {
+    // RFC 6675 §5 NextSeg: lost data goes before new data.
+    if (const auto lost = next_lost()) {
+      const std::uint32_t len = std::min(lost->end.since(lost->start), payload_room());
+      if (cwnd_room < len) return false;
+      const char* why = lost->resend          ? "retransmission lost (RFC 8985 §6.2): resend"
+                        : cc_->in_recovery() ? "SACK recovery: hole retransmit (RFC 6675)"
+                                             : "after RTO: retransmit what is not SACKed";
+      return retransmit_range(lost->start, lost->end, now, why);
+    }
+  }
   const std::uint32_t pending = unsent();
   // The FIN is still to send unless it went out at or before SND.NXT (which
   // rewinds on a timeout, making it pending again).
   const bool fin_pending = fin_queued_ && !(fin_seq_ && seq_gt(snd_.nxt, *fin_seq_));
-  // RFC 3042 limited transmit: the first two duplicate ACKs each let one
-  // new segment out, so a small window can still reach three duplicates.
-  const std::uint32_t limited = cc_->in_recovery() ? 0 : std::min(dup_acks_, 2u) * snd_.mss;
-  const std::uint32_t limit = std::min(snd_.wnd, cc_->cwnd() + limited);
-  const std::uint32_t in_flight = flight();
-  const std::uint32_t usable = limit > in_flight ? limit - in_flight : 0;
+  const std::uint32_t wnd_room = snd_.wnd > in_flight ? snd_.wnd - in_flight : 0;
+  const std::uint32_t usable = std::min(cwnd_room, wnd_room);
   const std::uint32_t room = payload_room();
   const std::uint32_t len = std::min({pending, usable, room});
   // The FIN rides on the last data segment, or goes alone once all data is out.
@@ -120,8 +154,9 @@ void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const
     ++env_.counters.retransmits;
     rtt_timing_.reset();
     trace(TraceKind::Retransmit, now, seq.raw(), len, retries_, 0, 0, why);
-  } else if (!rtt_timing_) {
-    rtt_timing_ = std::make_pair(end, now);
+  } else {
+    if (!rtt_timing_) rtt_timing_ = std::make_pair(end, now);
+    timers_.probe.reset();  // RFC 8985 §7.2: new data reschedules the PTO
   }
   transmit(seq, flags, scratch_, {}, now, why, count);
   if (fin) fin_seq_ = seq + len;
@@ -200,6 +235,7 @@ void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::Tc
   if ((flags & Ack) != 0) {
     unacked_bytes_ = 0;
     timers_.delayed_ack.reset();
+    dsack_.reset();  // RFC 2883 §4: each duplicate is reported once
   }
 }
 
@@ -257,12 +293,14 @@ void Tcb::arm_timers(Instant now) {
   if (!is_synchronized(state_) || state_ == TcpState::TimeWait) {
     timers_.retransmit.reset();
     timers_.persist.reset();
+    timers_.probe.reset();
     return;
   }
   if (snd_.wnd == 0 && !send_buf_.empty()) {
     // RFC 9293 §3.8.6.1: a zero window is probed by the persist timer, with
     // exponential backoff (RFC 1122 §4.2.2.17), instead of retransmissions.
     timers_.retransmit.reset();
+    timers_.probe.reset();
     if (!timers_.persist) {
       const Duration interval = std::min(rtt_.rto() * (1 << std::min(persist_backoff_, 16u)),
                                          env_.settings.rto_max);
@@ -276,6 +314,7 @@ void Tcb::arm_timers(Instant now) {
   } else {
     timers_.retransmit.reset();
   }
+  arm_probe(now);
 }
 
 }  // namespace tapstack::tcp

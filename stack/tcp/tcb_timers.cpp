@@ -43,6 +43,10 @@ void Tcb::on_timers(Instant now) {
     on_retransmit_timeout(now);
     if (state_ == TcpState::Closed) return;
   }
+  if (timers_.probe && *timers_.probe <= now) {
+    timers_.probe.reset();
+    on_probe_timeout(now);
+  }
   if (timers_.persist && *timers_.persist <= now) {
     timers_.persist.reset();
     on_persist_timeout(now);
@@ -56,7 +60,7 @@ void Tcb::on_timers(Instant now) {
 Instant Tcb::next_deadline() const {
   Instant t = Instant::max();
   for (const auto& d : {timers_.retransmit, timers_.delayed_ack, timers_.persist,
-                        timers_.keepalive, timers_.time_wait}) {
+                        timers_.keepalive, timers_.time_wait, timers_.probe}) {
     if (d) t = std::min(t, *d);
   }
   return t;
@@ -88,11 +92,16 @@ void Tcb::on_retransmit_timeout(Instant now) {
   trace_cwnd(now, cwnd, ssthresh, "RTO: ssthresh = flight/2, cwnd = loss window");
   snd_.recover = snd_.max;
   dup_acks_ = 0;
-  sacked_.clear();  // RFC 2018 §8
-  rexmit_next_ = snd_.una;
-  // Go back to SND.UNA: the segments after it are resent as the window reopens.
-  snd_.nxt = snd_.una;
-  retransmit_head(now, "RTO retransmit", retries_);
+  probe_outstanding_ = false;
+  timers_.probe.reset();
+  if (sack_ok_) {
+    // Resend only what the peer has not SACKed, as the window reopens.
+    mark_all_lost(now, "RTO retransmit", retries_);
+  } else {
+    // Go back to SND.UNA: the segments after it are resent as the window reopens.
+    snd_.nxt = snd_.una;
+    retransmit_head(now, "RTO retransmit", retries_);
+  }
   timers_.retransmit = now + rtt_.rto();  // RFC 6298 §5.6
   output(now);
 }

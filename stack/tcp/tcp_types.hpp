@@ -69,7 +69,7 @@ struct TcpSettings {
   std::uint32_t challenge_ack_limit = 1000;  // per second, all sockets (RFC 5961 §10, Linux)
   std::size_t max_ooo_segments = 256;        // out-of-order segments kept per connection
   bool window_scaling = true;                // RFC 7323
-  bool sack = true;  // RFC 2018: offer SACK and report out-of-order data (received blocks are ignored)
+  bool sack = true;  // RFC 2018: offer SACK, report out-of-order data, recover by RFC 6675
 };
 
 /// What `tapstack sockets` shows for one connection or listener.

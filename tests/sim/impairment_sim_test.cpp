@@ -48,6 +48,16 @@ TEST(ImpairmentSim, TenPercentLossBothWaysTransfersIntactWithRetransmissions) {
   EXPECT_NEAR(static_cast<double>(to_b.dropped) / static_cast<double>(to_b.submitted), 0.10, 0.02);
   EXPECT_NEAR(static_cast<double>(to_a.dropped) / static_cast<double>(to_a.submitted), 0.10, 0.02);
   EXPECT_GT(ta.counters().retransmits + tb.counters().retransmits, to_b.dropped / 2);
+  const double secs = static_cast<double>(to_micros(net.now())) / 1e6;
+  std::printf("  10%% loss both ways: %zu bytes each way in %.2f s virtual (%.2f Mbit/s), "
+              "%llu retransmits (%llu fast, %llu timeouts), %llu link drops\n",
+              kBytes, secs, static_cast<double>(kBytes) * 8 / secs / 1e6,
+              static_cast<unsigned long long>(ta.counters().retransmits + tb.counters().retransmits),
+              static_cast<unsigned long long>(ta.counters().fast_retransmits +
+                                              tb.counters().fast_retransmits),
+              static_cast<unsigned long long>(ta.counters().rto_expirations +
+                                              tb.counters().rto_expirations),
+              static_cast<unsigned long long>(to_b.dropped + to_a.dropped));
 }
 
 /// Virtual time from connect() until the client is ESTABLISHED.

@@ -191,17 +191,30 @@ TEST(SackScoreboard, MergesFindsHolesAndAdvances) {
   EXPECT_FALSE(sb.add(una - 10, una + 5, una, max));       // below SND.UNA (D-SACK)
   EXPECT_FALSE(sb.add(una + 9000, una + 11000, una, max)); // beyond what was sent
   EXPECT_EQ(sb.sacked_bytes(), 2000u);
-  auto hole = sb.next_hole(una);
-  ASSERT_TRUE(hole);
-  EXPECT_EQ(hole->first, una);
-  EXPECT_EQ(hole->second, una + 1000);
-  hole = sb.next_hole(una + 1500);
-  ASSERT_TRUE(hole);
-  EXPECT_EQ(hole->first, una + 2000);
-  EXPECT_EQ(hole->second, una + 3000);
-  EXPECT_FALSE(sb.next_hole(una + 4000));  // nothing SACKed above: not a hole
-  EXPECT_EQ(sb.skip_sacked(una + 1500), una + 2000);
-  EXPECT_EQ(sb.skip_sacked(una + 2500), una + 2500);
+  auto gap = sb.next_gap(una, max);
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->first, una);
+  EXPECT_EQ(gap->second, una + 1000);
+  gap = sb.next_gap(una + 1500, max);
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->first, una + 2000);
+  EXPECT_EQ(gap->second, una + 3000);
+  gap = sb.next_gap(una + 3500, max);  // past the last range: the rest
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->first, una + 4000);
+  EXPECT_EQ(gap->second, max);
+  EXPECT_FALSE(sb.next_gap(una + 3500, una + 4000));
+  gap = sb.next_gap(una + 1500, una + 2500);  // clipped to the limit
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->second, una + 2500);
+  EXPECT_EQ(sb.sacked_between(una + 1500, una + 3500), 1000u);
+  EXPECT_TRUE(sb.contains(una + 1000, una + 2000));
+  EXPECT_FALSE(sb.contains(una + 1500, una + 3500));
+  EXPECT_EQ(sb.highest(), una + 4000);
+  // RFC 6675 IsLost: more than the threshold SACKed above.
+  EXPECT_EQ(sb.lost_frontier(1000), una + 1000);
+  EXPECT_EQ(sb.lost_frontier(999), una + 3000);
+  EXPECT_FALSE(sb.lost_frontier(2000));
   EXPECT_TRUE(sb.add(una + 2000, una + 3000, una, max));  // fills the gap: one range
   EXPECT_EQ(sb.sacked_bytes(), 3000u);
   sb.advance(una + 2500);

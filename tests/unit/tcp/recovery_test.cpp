@@ -1,0 +1,270 @@
+// SACK-based loss recovery: after an RTO only what the peer has not SACKed
+// is resent (RFC 6675 §5.1, scoreboard kept), several holes go out in one
+// round trip (RFC 6675 NextSeg and pipe), a lost retransmission is resent
+// without waiting for the RTO (RFC 8985 §6.2), and a receiver that reneges
+// on SACKed data still gets it (RFC 2018 §8).
+#include <set>
+
+#include "support/tcp_harness.hpp"
+
+namespace tapstack::tcp::testing {
+namespace {
+
+using ::testing::AllOf;
+using namespace wire::tcp_flags;
+
+constexpr std::uint32_t kIrs = 1000;
+constexpr std::uint32_t kMss = 1460;
+
+/// An established client whose peer permitted SACK (the harness's does not).
+SocketId sack_client(TcpHarness& h) {
+  const SocketId id = *h.layer.open();
+  EXPECT_TRUE(h.layer.bind(id, kLocal, kLocalPort).ok());
+  EXPECT_TRUE(h.layer.connect(id, kRemote, kRemotePort, h.now).ok());
+  h.iss = h.out().h.seq;
+  SegSpec synack{.flags = Syn | Ack, .seq = kIrs, .ack = h.iss + 1};
+  synack.options.mss = kMss;
+  synack.options.window_scale = 7;
+  synack.options.sack_permitted = true;
+  h.in(synack);
+  h.out();  // the handshake ACK
+  (void)h.drain();
+  return id;
+}
+
+/// The peer's receive side, one full-sized segment per index: it ACKs the
+/// first missing segment and SACKs what it holds above it.
+class Peer {
+ public:
+  explicit Peer(std::uint32_t base) : base_(base) {}
+  std::uint32_t seq(std::uint32_t index) const { return base_ + index * kMss; }
+  std::uint32_t index(std::uint32_t seq) const { return (seq - base_) / kMss; }
+  void hold(std::uint32_t index) { held_.insert(index); }
+  void forget(std::uint32_t index) { held_.erase(index); }
+
+  SegSpec ack() const {
+    std::uint32_t next = 0;
+    while (held_.contains(next)) ++next;
+    SegSpec s{.seq = kIrs + 1, .ack = seq(next)};
+    for (auto it = held_.upper_bound(next); it != held_.end() && s.options.sack_count < 3;) {
+      std::uint32_t end = *it + 1;
+      while (held_.contains(end)) ++end;
+      s.options.sack[s.options.sack_count++] = wire::SackBlock{seq(*it), seq(end)};
+      it = held_.lower_bound(end);
+    }
+    return s;
+  }
+
+ private:
+  std::uint32_t base_;
+  std::set<std::uint32_t> held_;
+};
+
+/// Delivers everything the TCB sends to `peer` and feeds back its ACKs until
+/// the TCB falls silent; returns the segment indexes sent, in order.
+std::vector<std::uint32_t> exchange(TcpHarness& h, Peer& peer) {
+  std::vector<std::uint32_t> sent;
+  for (int i = 0; i < 1000 && !h.ip.sent.empty(); ++i) {
+    const OutSegment s = h.out();
+    sent.push_back(peer.index(s.h.seq));
+    peer.hold(peer.index(s.h.seq));
+    h.in(peer.ack());
+  }
+  return sent;
+}
+
+std::vector<std::uint32_t> drain_indexes(TcpHarness& h, const Peer& peer) {
+  std::vector<std::uint32_t> v;
+  while (!h.ip.sent.empty()) v.push_back(peer.index(h.out().h.seq));
+  return v;
+}
+
+TEST(TcpRecovery, AfterAnRtoOnlyUnsackedDataIsResent) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(10 * kMss, 'r')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 10u);
+  // Segments 2 and 5 arrive: too little SACKed for fast recovery.
+  peer.hold(2);
+  peer.hold(5);
+  h.in(peer.ack());
+  h.expect_quiet();
+  h.advance(50ms);  // the tail loss probe resends the last segment, and is lost
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(9u));
+  h.advance(200ms);  // RTO: the loss window is one segment
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u));
+  peer.hold(0);
+  h.in(peer.ack());
+  const auto resent = exchange(h, peer);
+  EXPECT_THAT(resent, ::testing::UnorderedElementsAre(1u, 3u, 4u, 6u, 7u, 8u, 9u));
+  EXPECT_EQ(h.layer.info(id)->snd_una, peer.seq(10));
+  EXPECT_EQ(h.layer.counters().rto_expirations, 1u);
+}
+
+TEST(TcpRecovery, SeveralHolesAreRepairedInOneRoundTrip) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(12 * kMss, 'h')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 10u);  // the initial window
+  for (std::uint32_t i : {1u, 2u, 4u, 5u, 7u, 8u, 9u}) peer.hold(i);
+  h.in(peer.ack());  // one ACK reporting three holes
+  // All three holes go out at once, then new data as pipe allows.
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u, 3u, 6u, 10u, 11u));
+  EXPECT_EQ(h.layer.counters().fast_retransmits, 1u);
+}
+
+TEST(TcpRecovery, ALostRetransmissionIsResentWithoutWaitingForTheRto) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(12 * kMss, 'l')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 10u);
+  for (std::uint32_t i : {1u, 2u, 4u, 5u, 7u, 8u, 9u}) peer.hold(i);
+  h.in(peer.ack());
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u, 3u, 6u, 10u, 11u));
+  // The retransmission of 0 is lost; 3, 6 and the new 10 arrive: data sent
+  // after it was delivered, so it is resent now, not after the RTO.
+  for (std::uint32_t i : {3u, 6u, 10u}) peer.hold(i);
+  h.in(peer.ack());
+  EXPECT_THAT(h.out(), AllOf(HasSeq(peer.seq(0)), HasLen(kMss)));
+  bool labelled = false;
+  for (const auto& e : h.trace.events) {
+    labelled |= e.kind == TraceKind::Retransmit &&
+                std::string_view(e.reason) == "retransmission lost (RFC 8985 §6.2): resend";
+  }
+  EXPECT_TRUE(labelled);
+  peer.hold(0);
+  peer.hold(11);
+  h.in(peer.ack());
+  h.expect_quiet();
+  EXPECT_EQ(h.layer.info(id)->snd_una, peer.seq(12));
+  EXPECT_EQ(h.layer.counters().rto_expirations, 0u);
+}
+
+TEST(TcpRecovery, ARenegingReceiverGetsItsSackedDataAgain) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(6 * kMss, 'n')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 6u);
+  peer.hold(2);
+  h.in(peer.ack());  // SACKs segment 2 ...
+  peer.forget(2);    // ... then throws it away (RFC 2018 §8)
+  h.advance(50ms);   // a lost tail loss probe
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(5u));
+  h.advance(200ms);
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u));
+  peer.hold(0);
+  h.in(peer.ack());
+  const auto resent = exchange(h, peer);
+  EXPECT_THAT(resent, ::testing::Contains(2u));
+  EXPECT_EQ(h.layer.info(id)->snd_una, peer.seq(6));
+  EXPECT_EQ(h.layer.counters().rto_expirations, 1u);
+}
+
+TEST(TcpRecovery, ALostTailIsRepairedByAProbeNotAnRto) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(4 * kMss, 't')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 4u);
+  for (std::uint32_t i : {0u, 1u, 2u}) peer.hold(i);
+  h.in(peer.ack());  // the last segment is lost: no duplicate ACKs will come
+  h.expect_quiet();
+  h.advance(41ms);  // PTO: 2*SRTT floored at 2 ms, plus 40 ms for one segment out
+  h.expect_quiet();
+  h.advance(1ms);
+  EXPECT_THAT(h.out(), AllOf(HasSeq(peer.seq(3)), HasLen(kMss)));
+  peer.hold(3);
+  h.in(peer.ack());
+  EXPECT_EQ(h.layer.info(id)->snd_una, peer.seq(4));
+  EXPECT_EQ(h.layer.counters().rto_expirations, 0u);
+  h.advance(1s);
+  h.expect_quiet();
+}
+
+TEST(TcpRecovery, AProbeThatFindsAHoleStartsFastRecovery) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(4 * kMss, 'p')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 4u);
+  for (std::uint32_t i : {1u, 2u}) peer.hold(i);  // 0 and 3 are lost
+  h.in(peer.ack());
+  h.advance(50ms);
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(3u));  // the probe
+  peer.hold(3);
+  h.in(peer.ack());  // three segments SACKed above 0: it is lost
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u));
+  EXPECT_EQ(h.layer.counters().fast_retransmits, 1u);
+  peer.hold(0);
+  h.in(peer.ack());
+  EXPECT_EQ(h.layer.info(id)->snd_una, peer.seq(4));
+  EXPECT_EQ(h.layer.counters().rto_expirations, 0u);
+}
+
+TEST(TcpRecovery, ALostFinIsResentByProbeAndAfterTheRto) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(4 * kMss, 'f')).ok());
+  ASSERT_TRUE(h.layer.shutdown_send(id, h.now).ok());
+  ASSERT_EQ(drain_indexes(h, peer).size(), 5u);  // four segments, then the FIN alone
+  for (std::uint32_t i : {1u, 2u}) peer.hold(i);
+  h.in(peer.ack());
+  h.advance(50ms);  // the probe resends the last segment with the FIN; it is lost
+  EXPECT_THAT(h.out(), AllOf(HasSeq(peer.seq(3)), HasFlags(Ack | Fin | Psh), HasLen(kMss)));
+  h.advance(200ms);
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u));
+  peer.hold(0);
+  h.in(peer.ack());
+  EXPECT_THAT(h.out(), AllOf(HasSeq(peer.seq(3)), HasFlags(Ack | Fin | Psh), HasLen(kMss)));
+  h.in({.seq = kIrs + 1, .ack = peer.seq(4) + 1});
+  EXPECT_EQ(h.state(id), TcpState::FinWait2);
+}
+
+TEST(TcpRecovery, DuplicateDataIsReportedWithADsackBlock) {
+  TcpHarness h;
+  sack_client(h);
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = "abc"});
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = "abc"});  // again
+  const OutSegment a = h.out();
+  EXPECT_THAT(a, HasAck(kIrs + 4));
+  ASSERT_EQ(a.h.options.sack_count, 1);  // RFC 2883 §4: below the ACK, once
+  EXPECT_EQ(a.h.options.sack[0], (wire::SackBlock{kIrs + 1, kIrs + 4}));
+  h.in({.seq = kIrs + 4, .ack = h.iss + 1, .payload = std::string(2920, 'd')});
+  EXPECT_EQ(h.out().h.options.sack_count, 0);
+}
+
+TEST(TcpRecovery, ADsackOfARetransmissionRaisesDupThresh) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer(h.iss + 1);
+  ASSERT_TRUE(h.write(id, std::string(10 * kMss, 'o')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 10u);
+  for (std::uint32_t i : {1u, 2u, 3u}) peer.hold(i);
+  h.in(peer.ack());  // segment 0 was only delayed, but looks lost
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(0u));
+  peer.hold(0);
+  SegSpec dsack = peer.ack();  // the original arrived, then the retransmission
+  dsack.options.sack[0] = wire::SackBlock{peer.seq(0), peer.seq(1)};
+  dsack.options.sack_count = 1;
+  h.in(dsack);
+  bool raised = false;
+  for (const auto& e : h.trace.events) {
+    raised |= e.kind == TraceKind::CongestionChange && e.e == 6 &&
+              std::string_view(e.reason) == "D-SACK: spurious retransmission, DupThresh raised";
+  }
+  EXPECT_TRUE(raised);
+  // A D-SACK of data never retransmitted (a duplicate made by the network) is no evidence.
+  dsack.options.sack[0] = wire::SackBlock{peer.seq(2), peer.seq(3)};
+  h.in(dsack);
+  int raises = 0;
+  for (const auto& e : h.trace.events) raises += e.kind == TraceKind::CongestionChange && e.e > 0;
+  EXPECT_EQ(raises, 1);
+}
+
+}  // namespace
+}  // namespace tapstack::tcp::testing
