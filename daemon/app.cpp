@@ -61,10 +61,12 @@ App::~App() {
 }
 
 int App::run() {
-  tap_->start([this](Bytes frame, const RxOffload& offload) {
-    if (capture_->active()) capture_->on_frame(frame, pcapng::Direction::In);
-    driver_->on_frame(frame, offload);
-  });
+  tap_->start(
+      [this](Bytes frame, const RxOffload& offload) {
+        if (capture_->active()) capture_->on_frame(frame, pcapng::Direction::In);
+        driver_->on_frame(frame, offload);
+      },
+      [this] { driver_->after_stack_work(); });
   if (auto started = stack_->start(driver_->now()); !started) {
     throw std::runtime_error(std::string("cannot start the built-in services: ") +
                              describe(started.error()));

@@ -24,7 +24,6 @@ void StackDriver::on_frame(Bytes frame, const RxOffload& offload) {
   } else {
     stack_.receive(frame, now(), ReceiveOptions{offload.checksum_trusted()});
   }
-  after_stack_work();
 }
 
 void StackDriver::after_stack_work() {

@@ -28,6 +28,7 @@ class StackDriver {
   /// A frame from the TAP: to the stack, through the impairment model while
   /// it is active (which sees ordinary frames: offloaded ones are cut up and
   /// checksummed in software first, so its corruption is caught as on a wire).
+  /// The caller runs after_stack_work() once after a batch of frames.
   void on_frame(Bytes frame, const RxOffload& offload = {});
   /// The model between the TAP and the stack; its deadline joins the stack's.
   void set_impairment(link::Impairment* model) { impairment_ = model; }

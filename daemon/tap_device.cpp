@@ -149,8 +149,9 @@ void TapDevice::close() {
   fd_.close(ignored);
 }
 
-void TapDevice::start(FrameHandler handler) {
+void TapDevice::start(FrameHandler handler, BatchDone batch_done) {
   handler_ = std::move(handler);
+  batch_done_ = std::move(batch_done);
   wait_readable();
 }
 
@@ -158,17 +159,18 @@ void TapDevice::wait_readable() {
   fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                  [this](const boost::system::error_code& ec) {
                    if (ec) return;  // closed
-                   drain_reads();
+                   if (drain_reads() > 0) batch_done_();
                    wait_readable();
                  });
 }
 
-void TapDevice::drain_reads() {
+int TapDevice::drain_reads() {
   // Bounded so a flood cannot starve timers and the RPC: the rest is read on
   // the next wake-up, which comes at once because the fd stays readable.
-  for (int i = 0; i < 256; ++i) {
+  int i = 0;
+  for (; i < 256; ++i) {
     const ssize_t n = ::read(fd_.native_handle(), read_buffer_.data(), read_buffer_.size());
-    if (n <= 0) return;  // EAGAIN, or an error that the next wait reports
+    if (n <= 0) break;  // EAGAIN, or an error that the next wait reports
     const Bytes bytes(read_buffer_.data(), static_cast<std::size_t>(n));
     ++counters_.rx_frames;
     if (!vnet_header_) {
@@ -178,6 +180,7 @@ void TapDevice::drain_reads() {
     if (bytes.size() < kVnetHeaderSize) continue;
     handler_(bytes.subspan(kVnetHeaderSize), parse_vnet_header(bytes));
   }
+  return i;
 }
 
 ssize_t TapDevice::write_frame(Bytes frame) {

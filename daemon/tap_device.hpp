@@ -38,6 +38,8 @@ class TapDevice {
  public:
   /// A frame (without the virtio-net header) and what that header said.
   using FrameHandler = std::function<void(Bytes frame, const RxOffload& offload)>;
+  /// Runs once after each batch of frames read at one wake-up.
+  using BatchDone = std::function<void()>;
 
   /// Opens /dev/net/tun, creates or attaches the interface, sets its MTU and
   /// brings it up. Throws std::runtime_error with a message for the operator.
@@ -46,8 +48,10 @@ class TapDevice {
   TapDevice(const TapDevice&) = delete;
   TapDevice& operator=(const TapDevice&) = delete;
 
-  /// Starts reading; `handler` gets each frame (valid only during the call).
-  void start(FrameHandler handler);
+  /// Starts reading; `handler` gets each frame (valid only during the call),
+  /// `batch_done` runs after each batch, so work that follows frames (socket
+  /// events, application reads) is done once per batch, not once per frame.
+  void start(FrameHandler handler, BatchDone batch_done);
   /// Writes a frame, or queues it while the fd is full; drops it when the queue is full.
   void send(Bytes frame);
   void close();
@@ -60,7 +64,8 @@ class TapDevice {
 
  private:
   void wait_readable();
-  void drain_reads();
+  /// Reads up to a bounded batch of frames; returns how many.
+  int drain_reads();
   void wait_writable();
   void flush_queue();
   /// One write of `frame`, behind a zero virtio-net header when the TAP has one.
@@ -75,6 +80,7 @@ class TapDevice {
   bool vnet_header_ = false;  // every read and write starts with a virtio-net header
   bool offload_ = false;
   FrameHandler handler_;
+  BatchDone batch_done_;
   std::vector<std::uint8_t> read_buffer_;
   std::deque<std::vector<std::uint8_t>> write_queue_;
   bool write_waiting_ = false;
