@@ -17,7 +17,15 @@ build)
     die "tapstackd build failed"
   ;;
 start)
-  mk_tap "$NS" "$IFACE" "$HOST_IP" "$PREFIXLEN"
+  if [[ ${TAPSTACK_VNET_HDR:-0} == 1 ]]; then
+    # As mk_tap, but with a virtio-net header, so tapstackd can take the
+    # kernel's TSO super-frames ([interface] offload).
+    ip netns exec "$NS" ip tuntap add dev "$IFACE" mode tap vnet_hdr || die "tuntap add failed"
+    ip -n "$NS" addr add "$HOST_IP/$PREFIXLEN" dev "$IFACE"
+    ip -n "$NS" link set "$IFACE" up
+  else
+    mk_tap "$NS" "$IFACE" "$HOST_IP" "$PREFIXLEN"
+  fi
   ip netns exec "$NS" "$BIN" --config "$SRC_DIR/config/tapstack.toml" \
     --set interface.name="$IFACE" --set interface.attach=true \
     --set interface.address="$STACK_IP/$PREFIXLEN" --set interface.gateway="$HOST_IP" \

@@ -2,7 +2,9 @@
 # Runs ../shared/peer-bench with tapstack beside the Linux kernel (over veth,
 # with and without offloads), gVisor netstack and lwIP, in one run:
 # tapstack with its built-in echo/discard services (bench/peer-adapter.sh)
-# and with echo/discard served through the RPC (bench/peer-adapter-rpc.sh).
+# the same on a TAP with a virtio-net header, so it takes the kernel's TSO
+# super-frames (bench/peer-adapter-offload.sh), and with echo/discard served
+# through the RPC (bench/peer-adapter-rpc.sh).
 # Raw results go to bench/results/, the summary tables to stdout; copy them
 # into bench/RESULTS.md with the date. As root:
 #
@@ -18,4 +20,5 @@ mkdir -p "$SRC/bench/results"
 out="$SRC/bench/results/peer-bench-$(date -u +%Y%m%dT%H%MZ).txt"
 echo "peer-bench: raw results in $out" >&2
 exec "$PEER_BENCH/run-all.sh" -r 3 -o "$out" "$@" kernel kernel-nooffload gvisor lwip \
-  tapstack="$SRC/bench/peer-adapter.sh" tapstack-rpc="$SRC/bench/peer-adapter-rpc.sh"
+  tapstack="$SRC/bench/peer-adapter.sh" tapstack-offload="$SRC/bench/peer-adapter-offload.sh" \
+  tapstack-rpc="$SRC/bench/peer-adapter-rpc.sh"
