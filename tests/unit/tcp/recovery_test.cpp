@@ -266,5 +266,37 @@ TEST(TcpRecovery, ADsackOfARetransmissionRaisesDupThresh) {
   EXPECT_EQ(raises, 1);
 }
 
+TEST(TcpRecovery, RandomAcksAndSackBlocksKeepInvariants) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE("seed=" + std::to_string(seed));
+    TcpHarness h(TcpSettings{}, seed);
+    const SocketId id = sack_client(h);
+    SeededRng r(seed * 104729);
+    std::uint32_t acked = h.iss + 1;
+    for (int i = 0; i < 3000; ++i) {
+      if (r.chance(0.1)) (void)h.write(id, std::string(r.uniform(1, 20000), 'z'));
+      const auto info = *h.layer.info(id);
+      const std::uint32_t span = info.snd_nxt - info.snd_una + 1;
+      SegSpec seg{.seq = kIrs + 1, .ack = acked};
+      if (r.chance(0.3)) acked = std::max(acked, info.snd_una + r.uniform(0, span - 1));
+      seg.ack = r.chance(0.05) ? info.snd_una - r.uniform(0, 3000) : acked;
+      seg.options.sack_count = static_cast<std::uint8_t>(r.uniform(0, 4));
+      for (std::size_t k = 0; k < seg.options.sack_count; ++k) {
+        const std::uint32_t left = info.snd_una - 2000 + r.uniform(0, span + 4000);
+        seg.options.sack[k] = wire::SackBlock{left, left + r.uniform(0, 6000)};
+      }
+      h.in(seg);
+      if (r.chance(0.2)) h.advance(Duration{r.uniform(0, 400'000)});
+      h.ip.sent.clear();
+      const auto after = *h.layer.info(id);
+      ASSERT_LE(after.snd_una - info.snd_una, span) << "SND.UNA went backwards";
+      ASSERT_LE(after.snd_nxt - after.snd_una, 256u * 1024 + 1) << "SND.NXT outside the window";
+      if (after.state != TcpState::Established) break;
+    }
+    EXPECT_GT(h.layer.counters().fast_retransmits, 0u);
+    EXPECT_GT(h.layer.counters().retransmits, h.layer.counters().fast_retransmits);
+  }
+}
+
 }  // namespace
 }  // namespace tapstack::tcp::testing
