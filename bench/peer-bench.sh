@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs ../shared/peer-bench with tapstack beside the Linux kernel (over veth,
 # with and without offloads), gVisor netstack and lwIP, in one run:
-# tapstack with its built-in echo/discard services (bench/peer-adapter.sh)
+# tapstack with its built-in echo/discard services (bench/peer-adapter.sh),
 # the same on a TAP with a virtio-net header, so it takes the kernel's TSO
 # super-frames (bench/peer-adapter-offload.sh), and with echo/discard served
 # through the RPC (bench/peer-adapter-rpc.sh).
