@@ -1,6 +1,7 @@
 #pragma once
 // Shared pieces of the `tapstack` command: exit codes, error printing and the
 // subcommands (each returns the process exit code).
+#include <cstddef>
 #include <string>
 
 namespace tapstack::cli {
@@ -16,6 +17,8 @@ enum Exit : int {
 bool connect_daemon(const std::string& path);
 /// "tapstack: what: strerror(errno)" on stderr.
 void print_error(const std::string& what);
+/// Writes all of `data` to `fd`, retrying short writes; false when the output is gone.
+bool write_all(int fd, const char* data, std::size_t len);
 /// Parses a dotted quad or resolves a name through the stack.
 bool lookup(const std::string& host, unsigned& address_host_order);
 

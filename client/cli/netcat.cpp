@@ -24,17 +24,6 @@ sockaddr_in make_address(unsigned host_order, int port) {
   return a;
 }
 
-bool write_all(int fd, const char* data, std::size_t len) {
-  while (len > 0) {
-    const ssize_t n = ::write(fd, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    len -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 /// Like write_all, to a data fd: a peer that is gone is EPIPE, not SIGPIPE.
 bool send_all(int fd, const char* data, std::size_t len) {
   while (len > 0) {
@@ -125,6 +114,17 @@ int copy_datagrams(int fd) {
 }
 
 }  // namespace
+
+bool write_all(int fd, const char* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = ::write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
 
 int cmd_connect(const std::string& host, int port, bool udp, bool nodelay) {
   unsigned address = 0;

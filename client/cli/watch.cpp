@@ -14,18 +14,6 @@
 namespace tapstack::cli {
 namespace {
 
-/// Writes all of `data` to `fd`; false when the output is gone.
-bool write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 /// Copies the stream to `out` until the daemon ends it.
 int pump(int stream, int out) {
   char buf[64 * 1024];
