@@ -12,6 +12,8 @@ E2E_DIR=$(mktemp -d "/tmp/tapstack-e2e.${E2E_NAME}.XXXXXX")
 E2E_DAEMON_PID=""
 E2E_CONFIG="$TAPSTACK_SOURCE_DIR/config/tapstack.toml"
 E2E_FAILED=0
+# Python programs of the tests write logs the tests grep while they run.
+export PYTHONUNBUFFERED=1
 
 e2e_cleanup() {
   local rc=$?
@@ -23,7 +25,7 @@ e2e_cleanup() {
   ip netns del "$E2E_NS" 2>/dev/null || true
   if [[ $rc -ne 0 || $E2E_FAILED -ne 0 ]]; then
     echo "--- daemon log ($E2E_DIR/daemon.log) ---" >&2
-    tail -n 60 "$E2E_DIR/daemon.log" 2>/dev/null >&2 || true
+    tail -n 60 "$E2E_DIR/daemon.log" >&2 2>/dev/null || true
   fi
   rm -rf "$E2E_DIR"
 }
