@@ -1,5 +1,6 @@
 #pragma once
-// One-packet send/receive on a Unix SOCK_SEQPACKET socket, with an optional
+// One-packet send/receive on a Unix SOCK_SEQPACKET socket (or one record on a
+// SOCK_STREAM one: a listener's accepted connections), with an optional
 // file descriptor as SCM_RIGHTS ancillary data. Asio 1.18 has no ancillary
 // data API, so these work on native_handle() after an async_wait. All calls
 // are non-blocking (MSG_DONTWAIT) and never raise SIGPIPE.

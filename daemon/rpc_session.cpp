@@ -79,7 +79,6 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::Socket: return on_socket(request);
     case MessageType::Bind: return on_bind(request);
     case MessageType::Listen: return on_listen(request);
-    case MessageType::Accept: return on_accept(request);
     case MessageType::Connect: return on_connect(request);
     case MessageType::Shutdown: return on_shutdown(request);
     case MessageType::Close: return on_close(request);
@@ -186,6 +185,9 @@ rpc::Handle RpcSession::adopt(SocketBridge::Kind kind, SocketId id, UniqueFd& cl
   bridge->set_notify([weak, handle](rpc::EventKind event, Errc e) {
     if (auto self = weak.lock()) self->on_bridge_note(handle, event, e);
   });
+  bridge->set_client_gone([weak, handle] {
+    if (auto self = weak.lock()) self->forget(handle);
+  });
   handles_.emplace(handle, bridge);
   server_.add_bridge(bridge);
   server_.note_owner(RpcServer::key_of(bridge->protocol(), id), peer_.pid);
@@ -194,17 +196,17 @@ rpc::Handle RpcSession::adopt(SocketBridge::Kind kind, SocketId id, UniqueFd& cl
   return handle;
 }
 
-bool RpcSession::room_for_socket(const rpc::Request& request) {
+int RpcSession::socket_limit_error() const {
   const auto& limits = server_.limits();
-  if (handles_.size() >= limits.sockets_per_session) {
-    send(rpc::error_reply(request.type, request.id, EMFILE));
-    return false;
-  }
-  if (server_.bridge_count() >= limits.sockets_total) {
-    send(rpc::error_reply(request.type, request.id, ENFILE));
-    return false;
-  }
-  return true;
+  if (handles_.size() >= limits.sockets_per_session) return EMFILE;
+  if (server_.bridge_count() >= limits.sockets_total) return ENFILE;
+  return 0;
+}
+
+bool RpcSession::room_for_socket(const rpc::Request& request) {
+  const int error = socket_limit_error();
+  if (error != 0) send(rpc::error_reply(request.type, request.id, error));
+  return error == 0;
 }
 
 void RpcSession::on_socket(const rpc::Request& request) {
@@ -225,7 +227,7 @@ void RpcSession::on_socket(const rpc::Request& request) {
     }
     return send(rpc::error_reply(request.type, request.id, error));
   }
-  send(rpc::Reply{request.type, request.id, 0, rpc::SocketReply{handle, {}}},
+  send(rpc::Reply{request.type, request.id, 0, rpc::SocketReply{handle}},
        std::move(client_end));
 }
 
@@ -264,33 +266,41 @@ void RpcSession::on_listen(const rpc::Request& request) {
   }
   const std::uint32_t backlog = std::clamp<std::uint32_t>(body.arg, 1, 4096);
   auto r = server_.stack().tcp.listen(bridge->id(), backlog);
-  if (r) bridge->become_listener(backlog, server_.driver().now());
+  // Replied first: the client learns it listens before connections arrive.
   send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+  if (!r) return;
+  std::weak_ptr<RpcSession> weak = weak_from_this();
+  bridge->become_listener(
+      [weak](SocketId connection) -> std::optional<SocketBridge::Handoff> {
+        auto self = weak.lock();
+        if (!self) return std::nullopt;
+        return self->hand_off(connection);
+      },
+      server_.driver().now());
 }
 
-void RpcSession::on_accept(const rpc::Request& request) {
-  const auto& body = std::get<rpc::HandleRequest>(request.body);
-  auto* bridge = lookup(request, body.handle);
-  if (!bridge) return;
-  if (bridge->kind() != SocketBridge::Kind::TcpListener) {
-    return send(rpc::error_reply(request.type, request.id, EINVAL));
+// A connection the listener accepted becomes a socket of this session, as
+// accept() would have made it; the listener's pair carries it to the client.
+std::optional<SocketBridge::Handoff> RpcSession::hand_off(SocketId connection) {
+  if (stopped_) return std::nullopt;
+  if (const int error = socket_limit_error(); error != 0) {
+    spdlog::debug("rpc session {}: connection {} reset: {}", number_, connection.value,
+                  std::strerror(error));
+    return std::nullopt;
   }
-  if (!room_for_socket(request)) return;
-  const Instant now = server_.driver().now();
-  const auto id = bridge->take_pending(now);
-  if (!id) return send(rpc::error_reply(request.type, request.id, EAGAIN));
-  auto info = server_.stack().tcp.info(*id);
-  UniqueFd client_end;
+  const auto info = server_.stack().tcp.info(connection);
+  SocketBridge::Handoff handoff;
   int error = 0;
-  const rpc::Handle handle = adopt(SocketBridge::Kind::TcpStream, *id, client_end, error);
-  if (handle == 0) {
-    (void)server_.stack().tcp.abort(*id, now);
-    return send(rpc::error_reply(request.type, request.id, error));
-  }
-  rpc::Endpoint peer;
-  if (info) peer = {info->remote_addr.value(), info->remote_port};
-  send(rpc::Reply{request.type, request.id, 0, rpc::SocketReply{handle, peer}},
-       std::move(client_end));
+  handoff.handle = adopt(SocketBridge::Kind::TcpStream, connection, handoff.client_end, error);
+  if (handoff.handle == 0) return std::nullopt;
+  if (info) handoff.peer = {info->remote_addr.value(), info->remote_port};
+  return handoff;
+}
+
+// The client closed the socket's data fd everywhere without saying close.
+void RpcSession::forget(rpc::Handle handle) {
+  handles_.erase(handle);
+  connecting_.erase(handle);
 }
 
 void RpcSession::on_connect(const rpc::Request& request) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -60,7 +61,6 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   void on_socket(const rpc::Request& request);
   void on_bind(const rpc::Request& request);
   void on_listen(const rpc::Request& request);
-  void on_accept(const rpc::Request& request);
   void on_connect(const rpc::Request& request);
   void on_shutdown(const rpc::Request& request);
   void on_close(const rpc::Request& request);
@@ -79,6 +79,12 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   /// Makes the pair and bridge for a new stack socket; returns its handle.
   rpc::Handle adopt(SocketBridge::Kind kind, SocketId id, UniqueFd& client_end, int& error);
   void on_bridge_note(rpc::Handle handle, rpc::EventKind kind, Errc error);
+  /// A connection accepted by one of this session's listeners, adopted.
+  std::optional<SocketBridge::Handoff> hand_off(SocketId connection);
+  /// Drops a handle whose data fd the client closed everywhere.
+  void forget(rpc::Handle handle);
+  /// EMFILE/ENFILE when a socket limit is reached, else 0.
+  int socket_limit_error() const;
   /// False (and an EMFILE/ENFILE reply sent) when a limit is reached.
   bool room_for_socket(const rpc::Request& request);
   void arm_ping_timeout(std::uint32_t request_id, std::uint16_t seq, std::uint32_t timeout_ms);

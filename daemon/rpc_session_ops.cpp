@@ -39,15 +39,16 @@ void RpcSession::on_shutdown(const rpc::Request& request) {
   send(rpc::error_reply(request.type, request.id, connected ? 0 : ENOTCONN));
 }
 
+// Not answered: the client does not wait. A handle already gone (its data fd
+// was closed everywhere first, see forget) is nothing to do.
 void RpcSession::on_close(const rpc::Request& request) {
   const auto& body = std::get<rpc::HandleRequest>(request.body);
   const auto it = handles_.find(body.handle);
-  if (it == handles_.end()) return send(rpc::error_reply(request.type, request.id, EBADF));
+  if (it == handles_.end()) return;
   auto bridge = it->second;
   handles_.erase(it);
   connecting_.erase(body.handle);
   bridge->release(server_.driver().now());
-  send(rpc::error_reply(request.type, request.id, 0));
 }
 
 void RpcSession::on_name(const rpc::Request& request) {

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
+#include "daemon/fd_passing.hpp"
 #include "daemon/stack_driver.hpp"
 #include "rpc/protocol.hpp"
 #include "stack/net/udp_layer.hpp"
@@ -62,27 +63,15 @@ void SocketBridge::on_event(const SocketEvent& event, Instant now) {
   pump(now);
 }
 
-void SocketBridge::become_listener(std::uint32_t backlog, Instant now) {
+void SocketBridge::become_listener(HandOff hand_off, Instant now) {
   kind_ = Kind::TcpListener;
-  backlog_ = std::max<std::uint32_t>(backlog, 1);
+  hand_off_ = std::move(hand_off);
   pump(now);
 }
 
 void SocketBridge::become_stream(Instant now) {
   kind_ = Kind::TcpStream;
   pump(now);
-}
-
-// Only connections whose signal byte is in the pair are handed out, so the
-// client's "one byte per accepted connection" never reads a byte that is not
-// there (or one that belongs to the next connection).
-std::optional<SocketId> SocketBridge::take_pending(Instant now) {
-  if (signalled_ == 0 || pending_.empty()) return std::nullopt;
-  const SocketId id = pending_.front();
-  pending_.pop_front();
-  --signalled_;
-  pump(now);  // room again: take more from the stack's accept queue
-  return id;
 }
 
 void SocketBridge::pump(Instant now) {
@@ -166,29 +155,42 @@ void SocketBridge::pump_tcp_up(Instant now) {
 
 // A listener's pair: the client never writes to it, so readable means EOF
 // (the client closed the listening fd). Connections are taken from the
-// stack's accept queue up to the backlog, and one byte is written per
-// connection; a full pair is retried when it turns writable.
+// stack's accept queue only while the pair takes their records: when the
+// client does not accept, the stack's queue fills to the backlog.
 void SocketBridge::pump_listener(Instant now) {
   std::uint8_t ignored[64];
   while (true) {
     const ssize_t n = ::recv(pair_.native_handle(), ignored, sizeof ignored, MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return release(now);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+      on_client_gone();
+      return release(now);
+    }
     if (n < 0 && errno == EAGAIN) break;
   }
-  while (stack_open_ && pending_.size() < backlog_) {
-    auto r = stack_.tcp.accept(id_);
-    if (!r) break;
-    pending_.push_back(*r);
-  }
-  while (signalled_ < pending_.size()) {
-    const std::uint8_t signal = 1;
-    if (::send(pair_.native_handle(), &signal, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1) {
-      ++signalled_;
-      continue;
+  while (stack_open_) {
+    if (handoffs_.empty()) {
+      auto accepted = stack_.tcp.accept(id_);
+      if (!accepted) break;
+      auto handoff = hand_off_ ? hand_off_(*accepted) : std::nullopt;
+      if (!handoff) {
+        (void)stack_.tcp.abort(*accepted, now);
+        continue;
+      }
+      handoffs_.push_back(std::move(*handoff));
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) wait_writable();
-    break;  // EPIPE: the client closed the fd; the read side sees EOF next
+    const Handoff& next = handoffs_.front();
+    std::uint8_t record[rpc::kAcceptRecordSize];
+    rpc::encode_accept_record(record, {next.handle, next.peer});
+    const int error = send_packet(pair_.native_handle(), Bytes(record, sizeof record),
+                                  next.client_end.get());
+    if (error == EAGAIN) {
+      wait_writable();
+      break;
+    }
+    // Sent (our copy of its fd closes), or the client is gone (EPIPE): then
+    // the connection's bridge sees its pair hang up and releases it.
+    handoffs_.pop_front();
+    if (error != 0) break;
   }
   wait_readable();
 }
@@ -230,7 +232,8 @@ void SocketBridge::pump_udp_up() {
       return;
     }
     if (n <= 0) {
-      released_ = true;  // the client closed its end
+      on_client_gone();
+      released_ = true;
       close_stack(driver_.now(), false);
       return;
     }
@@ -273,13 +276,20 @@ void SocketBridge::wait_writable() {
 // altogether (close the stack socket: FIN, and the stack finishes the close).
 void SocketBridge::on_client_eof(Instant now) {
   up_done_ = true;
-  if (released_ || client_hung_up(pair_.native_handle())) {
+  const bool gone = client_hung_up(pair_.native_handle());
+  if (gone) on_client_gone();
+  if (released_ || gone) {
     released_ = true;
     close_stack(now, abortive_close_);
     return;
   }
   auto r = stack_.tcp.shutdown_send(id_, now);
   (void)r;  // already shut or not connected: nothing more to do
+}
+
+// Posted: the session drops its handle, and with it perhaps this bridge.
+void SocketBridge::on_client_gone() {
+  if (client_gone_) boost::asio::post(io_, std::exchange(client_gone_, nullptr));
 }
 
 // RST, timeout or unreachable: remember it for SO_ERROR, tell the session,
@@ -319,9 +329,8 @@ void SocketBridge::close_stack(Instant now, bool abortive) {
     } else {
       (void)stack_.tcp.close(id_, now);
     }
-    for (SocketId pending : pending_) (void)stack_.tcp.abort(pending, now);
-    pending_.clear();
   }
+  handoffs_.clear();  // their bridges see the hang-up and release themselves
   close_pair();
   finish();
 }

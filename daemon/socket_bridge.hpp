@@ -3,10 +3,12 @@
 // the socketpair whose other end the client holds (docs/rpc.md, "Data fd").
 // Back-pressure both ways: it reads from the pair only while the TCP send
 // buffer has room, and pulls from the stack only while the pair accepts, so a
-// slow reader closes the TCP receive window. A listener's pair carries one
-// byte per connection waiting to be accepted. A TCP socket that is neither
-// connecting nor listening yet (TcpIdle) moves nothing: its stack socket has
-// no connection to read from.
+// slow reader closes the TCP receive window. A listener's pair carries the
+// connections the daemon accepted for the client: a record each, with the
+// connection's own data fd attached. A TCP socket that is neither connecting
+// nor listening yet (TcpIdle) moves nothing: its stack socket has no
+// connection to read from. When the client's end is closed by every process
+// that held it, the socket is released as if the client had sent close.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
@@ -35,6 +37,18 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   using Notify = std::function<void(rpc::EventKind kind, Errc error)>;
   /// Called once when the bridge has nothing left to do and can be dropped.
   using Finished = std::function<void()>;
+  /// Called once, posted, when the client's end of the pair is closed for good.
+  using ClientGone = std::function<void()>;
+  /// An accepted connection made ready for the client: its handle in the
+  /// listener's session, the peer, and the client's end of its pair.
+  struct Handoff {
+    rpc::Handle handle = 0;
+    rpc::Endpoint peer;
+    UniqueFd client_end;
+  };
+  /// Adopts an accepted stack connection into the listener's session;
+  /// nullopt when the session has no room (the connection is then reset).
+  using HandOff = std::function<std::optional<Handoff>(SocketId connection)>;
 
   SocketBridge(boost::asio::io_context& io, StackHandles stack, StackDriver& driver, Kind kind,
                SocketId id, UniqueFd daemon_end);
@@ -44,6 +58,7 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
 
   void set_notify(Notify notify) { notify_ = std::move(notify); }
   void set_finished(Finished finished) { finished_ = std::move(finished); }
+  void set_client_gone(ClientGone gone) { client_gone_ = std::move(gone); }
 
   Kind kind() const { return kind_; }
   SocketId id() const { return id_; }
@@ -53,12 +68,11 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   void start(Instant now);
   /// A stack event for this socket.
   void on_event(const SocketEvent& event, Instant now);
-  /// The socket now listens: its pair signals pending connections.
-  void become_listener(std::uint32_t backlog, Instant now);
+  /// The socket now listens: accepted connections go to the client through
+  /// its pair, each made ready by `hand_off`.
+  void become_listener(HandOff hand_off, Instant now);
   /// An active open was started: bytes move once the stack has a connection.
   void become_stream(Instant now);
-  /// Listener: the oldest accepted connection not yet handed to the client.
-  std::optional<SocketId> take_pending(Instant now);
   /// SO_ERROR: the pending error, cleared by reading it.
   Errc take_error() { return std::exchange(error_, Errc::Ok); }
   /// SO_LINGER with a zero timeout: release() resets instead of closing.
@@ -79,6 +93,7 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   void wait_readable();
   void wait_writable();
   void on_client_eof(Instant now);
+  void on_client_gone();
   void on_stack_error(Errc error);
   void close_stack(Instant now, bool abortive);
   void close_pair();
@@ -92,6 +107,7 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   boost::asio::posix::stream_descriptor pair_;
   Notify notify_;
   Finished finished_;
+  ClientGone client_gone_;
 
   std::vector<std::uint8_t> scratch_;
   std::vector<std::uint8_t> down_;  // read from the stack, not yet written to the pair
@@ -106,9 +122,8 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   bool finished_called_ = false;
   Errc error_ = Errc::Ok;
 
-  std::uint32_t backlog_ = 0;
-  std::deque<SocketId> pending_;  // listener: accepted, not yet handed out
-  std::size_t signalled_ = 0;     // listener: signal bytes written for pending_'s front
+  HandOff hand_off_;               // listener
+  std::deque<Handoff> handoffs_;   // listener: made ready, not yet in the pair
 };
 
 }  // namespace tapstack::daemon

@@ -14,7 +14,6 @@ const char* to_string(MessageType type) {
     case MessageType::Socket: return "socket";
     case MessageType::Bind: return "bind";
     case MessageType::Listen: return "listen";
-    case MessageType::Accept: return "accept";
     case MessageType::Connect: return "connect";
     case MessageType::Shutdown: return "shutdown";
     case MessageType::Close: return "close";

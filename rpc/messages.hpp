@@ -18,7 +18,6 @@ enum class MessageType : std::uint16_t {
   Socket = 2,
   Bind = 3,
   Listen = 4,
-  Accept = 5,
   Connect = 6,
   Shutdown = 7,
   Close = 8,
@@ -77,7 +76,7 @@ struct SocketRequest {
   Protocol protocol = Protocol::Tcp;
   friend bool operator==(const SocketRequest&, const SocketRequest&) = default;
 };
-/// Listen, Accept, Close, GetSockName, GetPeerName: just the handle.
+/// Listen, Close, GetSockName, GetPeerName: just the handle.
 struct HandleRequest {
   Handle handle = 0;
   std::uint32_t arg = 0;  // Listen: backlog; otherwise 0
@@ -124,7 +123,7 @@ struct IntrospectRequest {
 enum class ImpairAction : std::uint8_t {
   Show = 0,       // change nothing; the reply has the current settings
   Set = 1,        // change the random impairments named in `fields`
-  DropNext = 2,   // drop the next `count` segments matching `match` (and `port`)
+  DropNext = 2,   // drop the next `count` segments matching `match` (and `port`, `socket`)
   DelayNext = 3,  // delay the next `count` matching segments by delay_us
   Clear = 4,      // everything off
 };
@@ -159,6 +158,7 @@ struct ImpairRequest {
   std::uint8_t match = 0;  // DropNext/DelayNext: 1 syn-ack, 2 syn, 3 fin, 4 rst, 5 ack, 6 data, 7 any
   std::uint32_t count = 1;
   std::uint16_t port = 0;  // 0: any
+  std::uint32_t socket = 0;  // DropNext/DelayNext: only this TCP socket's connection; 0: any
   friend bool operator==(const ImpairRequest&, const ImpairRequest&) = default;
 };
 
@@ -187,10 +187,9 @@ struct HelloReply {
   std::string daemon_version;
   friend bool operator==(const HelloReply&, const HelloReply&) = default;
 };
-/// Socket and Accept; the data fd travels with the message (SCM_RIGHTS).
+/// Socket; the data fd travels with the message (SCM_RIGHTS).
 struct SocketReply {
   Handle handle = 0;
-  Endpoint peer;  // Accept only
   friend bool operator==(const SocketReply&, const SocketReply&) = default;
 };
 /// GetSockName, GetPeerName.

@@ -26,7 +26,6 @@ std::size_t request_index(MessageType type) {
     case MessageType::Hello: return 0;
     case MessageType::Socket: return 1;
     case MessageType::Listen:
-    case MessageType::Accept:
     case MessageType::Close:
     case MessageType::GetSockName:
     case MessageType::GetPeerName: return 2;
@@ -53,8 +52,7 @@ std::size_t request_index(MessageType type) {
 std::size_t reply_index(MessageType type) {
   switch (type) {
     case MessageType::Hello: return 1;
-    case MessageType::Socket:
-    case MessageType::Accept: return 2;
+    case MessageType::Socket: return 2;
     case MessageType::GetSockName:
     case MessageType::GetPeerName: return 3;
     case MessageType::GetSockOpt: return 4;
@@ -179,13 +177,14 @@ void put(Writer& w, const ImpairRequest& m) {
   w.u8(m.match);
   w.u32(m.count);
   w.u16(m.port);
+  w.u32(m.socket);
 }
 bool get(Reader& r, ImpairRequest& m) {
   std::uint8_t action = 0;
   if (!r.u8(action) || !r.u8(m.directions) || !r.u16(m.fields) || !r.u32(m.loss_ppm) ||
       !r.u32(m.duplicate_ppm) || !r.u32(m.reorder_ppm) || !r.u32(m.corrupt_ppm) ||
       !r.u32(m.delay_us) || !r.u32(m.jitter_us) || !r.u64(m.rate) || !r.u64(m.seed) ||
-      !r.u8(m.match) || !r.u32(m.count) || !r.u16(m.port)) {
+      !r.u8(m.match) || !r.u32(m.count) || !r.u16(m.port) || !r.u32(m.socket)) {
     return false;
   }
   if (action > static_cast<std::uint8_t>(ImpairAction::Clear)) return r.fail();
@@ -210,11 +209,8 @@ void put(Writer& w, const HelloReply& m) {
 bool get(Reader& r, HelloReply& m) {
   return r.u16(m.version) && r.u32(m.daemon_pid) && r.str(m.daemon_version, kMaxClientNameLength);
 }
-void put(Writer& w, const SocketReply& m) {
-  w.u32(m.handle);
-  put(w, m.peer);
-}
-bool get(Reader& r, SocketReply& m) { return r.u32(m.handle) && get(r, m.peer); }
+void put(Writer& w, const SocketReply& m) { w.u32(m.handle); }
+bool get(Reader& r, SocketReply& m) { return r.u32(m.handle); }
 void put(Writer& w, const EndpointReply& m) { put(w, m.endpoint); }
 bool get(Reader& r, EndpointReply& m) { return get(r, m.endpoint); }
 void put(Writer& w, const SockOptReply& m) {
@@ -380,6 +376,21 @@ void encode_datagram_header(MutableBytes out, const Endpoint& endpoint) {
 std::optional<Endpoint> decode_datagram_header(Bytes packet) {
   if (packet.size() < kDatagramHeaderSize) return std::nullopt;
   return Endpoint{load_be32(packet, 0), load_be16(packet, 4)};
+}
+
+void encode_accept_record(MutableBytes out, const AcceptRecord& record) {
+  assert(out.size() >= kAcceptRecordSize);
+  store_be32(out, 0, record.handle);
+  store_be32(out, 4, record.peer.address);
+  store_be16(out, 8, record.peer.port);
+  store_be16(out, 10, 0);
+}
+
+std::optional<AcceptRecord> decode_accept_record(Bytes bytes) {
+  if (bytes.size() != kAcceptRecordSize || load_be16(bytes, 10) != 0) return std::nullopt;
+  AcceptRecord record{load_be32(bytes, 0), {load_be32(bytes, 4), load_be16(bytes, 8)}};
+  if (record.handle == 0) return std::nullopt;
+  return record;
 }
 
 }  // namespace tapstack::rpc

@@ -15,7 +15,7 @@ namespace tapstack::rpc {
 
 inline constexpr std::uint16_t kMagic = 0x5453;  // "TS"
 /// Bumped on any incompatible change; a Hello with another version is refused.
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 2;
 inline constexpr std::size_t kHeaderSize = 16;
 /// No message is larger; the receiver's buffer is one byte larger so a longer
 /// one shows up as truncated (MSG_TRUNC) and is refused, not cut silently.
@@ -98,5 +98,22 @@ inline constexpr std::size_t kDatagramHeaderSize = 8;
 void encode_datagram_header(MutableBytes out, const Endpoint& endpoint);
 /// nullopt when the packet is shorter than the header.
 std::optional<Endpoint> decode_datagram_header(Bytes packet);
+
+// ---- listening TCP data fd framing ----
+// The daemon accepts for the program: each connection arrives on the
+// listener's data fd as a 12-byte record (handle u32, peer address u32, peer
+// port u16, 2 zero bytes) with the connection's data fd attached
+// (SCM_RIGHTS), so accept() is one recvmsg and no round trip.
+inline constexpr std::size_t kAcceptRecordSize = 12;
+
+struct AcceptRecord {
+  Handle handle = 0;
+  Endpoint peer;
+  friend bool operator==(const AcceptRecord&, const AcceptRecord&) = default;
+};
+
+void encode_accept_record(MutableBytes out, const AcceptRecord& record);
+/// nullopt unless the bytes are exactly one record with a non-zero handle.
+std::optional<AcceptRecord> decode_accept_record(Bytes bytes);
 
 }  // namespace tapstack::rpc

@@ -89,17 +89,25 @@ void Connection::close() {
   fd_ = -1;
 }
 
+int Connection::send_request(rpc::MessageType type, rpc::RequestBody body, std::uint32_t& id) {
+  if (fd_ < 0) return ENOTCONN;
+  id = next_id_++;
+  if (next_id_ == 0) next_id_ = 1;
+  const int e = send_all(fd_, rpc::encode(rpc::Request{type, id, std::move(body)}));
+  if (e != 0) close();
+  return e;
+}
+
+int Connection::post(rpc::MessageType type, rpc::RequestBody body) {
+  std::uint32_t id = 0;
+  return send_request(type, std::move(body), id);
+}
+
 CallResult Connection::call(rpc::MessageType type, rpc::RequestBody body) {
   CallResult result;
-  if (fd_ < 0) {
-    result.error = ENOTCONN;
-    return result;
-  }
-  const std::uint32_t id = next_id_++;
-  if (next_id_ == 0) next_id_ = 1;
-  if (int e = send_all(fd_, rpc::encode(rpc::Request{type, id, std::move(body)})); e != 0) {
+  std::uint32_t id = 0;
+  if (int e = send_request(type, std::move(body), id); e != 0) {
     result.error = e;
-    close();
     return result;
   }
   while (true) {

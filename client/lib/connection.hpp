@@ -32,8 +32,12 @@ class Connection {
   /// Sends one request and waits for its reply. Events met on the way are
   /// skipped: their errors are also readable through SO_ERROR.
   CallResult call(rpc::MessageType type, rpc::RequestBody body);
+  /// Sends a request the daemon does not answer (close). Returns 0 or an errno.
+  int post(rpc::MessageType type, rpc::RequestBody body);
 
  private:
+  int send_request(rpc::MessageType type, rpc::RequestBody body, std::uint32_t& id);
+
   int fd_ = -1;
   std::uint32_t next_id_ = 1;
   std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(rpc::kMaxMessageSize + 1);

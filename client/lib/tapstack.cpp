@@ -5,7 +5,8 @@
 
 #include <fcntl.h>
 #include <netinet/tcp.h>
-#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -158,22 +159,36 @@ bool option_of(int level, int name, rpc::SockOpt& out) {
   }
 }
 
-/// Blocking accept: waits until the listener's data fd holds a signal byte
-/// (a connection is waiting). EOF on it means the daemon dropped the
-/// listener: EINVAL, as accept() on a socket that no longer listens.
-int wait_for_connection(int fd) {
-  while (true) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, -1) < 0) {
-      if (errno == EINTR) continue;
-      return errno;
+/// One accepted connection from a listener's data fd: its record and the
+/// connection's data fd (docs/rpc.md, "Data fd"). Waits unless `nonblocking`.
+/// EOF means the daemon dropped the listener: EINVAL, as accept() on a socket
+/// that no longer listens.
+int receive_connection(int listener, bool nonblocking, rpc::AcceptRecord& record, int& conn) {
+  std::uint8_t bytes[rpc::kAcceptRecordSize];
+  iovec iov{bytes, sizeof bytes};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(listener, &msg, MSG_CMSG_CLOEXEC | (nonblocking ? MSG_DONTWAIT : 0));
+  if (n < 0) return errno;
+  conn = -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(sizeof(int))) {
+      std::memcpy(&conn, CMSG_DATA(c), sizeof conn);
     }
-    std::uint8_t byte = 0;
-    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 1) return 0;
-    if (n == 0) return EINVAL;
-    if (errno != EAGAIN && errno != EINTR) return errno;
   }
+  if (n == 0 && conn < 0) return EINVAL;
+  const auto decoded = rpc::decode_accept_record(Bytes(bytes, static_cast<std::size_t>(n)));
+  if (!decoded || conn < 0 || (msg.msg_flags & MSG_CTRUNC) != 0) {
+    if (conn >= 0) ::close(conn);
+    return EPROTO;
+  }
+  record = *decoded;
+  return 0;
 }
 
 }  // namespace
@@ -249,27 +264,28 @@ int ts_connect(int fd, const sockaddr* addr, socklen_t len) {
                 [&](rpc::Handle h) { return rpc::AddressRequest{h, e, nb}; });
 }
 
+// The daemon has accepted already: the connection waits on the listener's
+// data fd, so this is one recvmsg and no round trip. The lock is not held
+// while waiting.
 int ts_accept(int fd, sockaddr* addr, socklen_t* len) {
-  const bool nb = nonblocking(fd);
-  while (true) {
-    const int r = guarded([&](State& s) -> int {
-      const SocketState* sock = find(s, fd);
-      if (!sock) return fail(EBADF);
-      CallResult res;
-      if (int e = call(s, rpc::MessageType::Accept, rpc::HandleRequest{sock->handle, 0}, res); e != 0) {
-        return fail(e);
-      }
-      if (res.fd < 0) return fail(EPROTO);
-      std::uint8_t signal = 0;
-      (void)::recv(fd, &signal, 1, MSG_DONTWAIT);  // one byte per accepted connection
-      const auto& reply = std::get<rpc::SocketReply>(res.reply.body);
-      s.sockets[res.fd] = SocketState{reply.handle, false};
-      from_endpoint(reply.peer, addr, len);
-      return res.fd;
-    });
-    if (r >= 0 || nb || errno != EAGAIN) return r;
-    if (int e = wait_for_connection(fd); e != 0) return fail(e);
+  const int known = guarded([&](State& s) -> int {
+    const SocketState* sock = find(s, fd);
+    return sock && !sock->udp ? 0 : fail(sock ? EOPNOTSUPP : EBADF);
+  });
+  if (known != 0) return -1;
+  rpc::AcceptRecord record;
+  int conn = -1;
+  if (int e = receive_connection(fd, nonblocking(fd), record, conn); e != 0) return fail(e);
+  const int r = guarded([&](State& s) -> int {
+    s.sockets[conn] = SocketState{record.handle, false};
+    return 0;
+  });
+  if (r != 0) {
+    ::close(conn);
+    return -1;
   }
+  from_endpoint(record.peer, addr, len);
+  return conn;
 }
 
 int ts_shutdown(int fd, int how) {
@@ -289,8 +305,9 @@ int ts_close(int fd) {
     const rpc::Handle handle = it->second.handle;
     s.sockets.erase(it);
     ::close(fd);  // first, so the daemon sees EOF after the last byte
-    CallResult r;
-    (void)call(s, rpc::MessageType::Close, rpc::HandleRequest{handle, 0}, r);
+    if (s.connection.is_open()) {
+      (void)s.connection.post(rpc::MessageType::Close, rpc::HandleRequest{handle, 0});
+    }
     return 0;
   });
 }

@@ -12,7 +12,7 @@ import socket
 import struct
 import sys
 
-MAGIC, VERSION = 0x5453, 1
+MAGIC, VERSION = 0x5453, 2
 HELLO, SOCKET_TYPE = 1, 2
 
 

@@ -3,6 +3,7 @@
 // a CodecError, never a crash or an out-of-bounds read.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <random>
 
@@ -26,7 +27,6 @@ TEST(RpcCodec, RequestsRoundTrip) {
       {MessageType::Bind, 3, AddressRequest{7, {0x0a000002, 80}, false}},
       {MessageType::Connect, 4, AddressRequest{7, {0x0a000001, 8080}, true}},
       {MessageType::Listen, 5, HandleRequest{7, 128}},
-      {MessageType::Accept, 6, HandleRequest{7, 0}},
       {MessageType::Shutdown, 7, ShutdownRequest{7, ShutdownHow::Write}},
       {MessageType::SetSockOpt, 8, SockOptRequest{7, SockOpt::Linger, 1, 5}},
       {MessageType::GetSockOpt, 9, SockOptRequest{7, SockOpt::Error, 0, 0}},
@@ -44,7 +44,7 @@ TEST(RpcCodec, RequestsRoundTrip) {
 TEST(RpcCodec, RepliesRoundTrip) {
   const std::vector<Reply> replies = {
       {MessageType::Hello, 1, 0, HelloReply{kVersion, 4242, "0.1.0"}},
-      {MessageType::Accept, 2, 0, SocketReply{9, {0x0a000001, 40000}}},
+      {MessageType::Socket, 2, 0, SocketReply{9}},
       {MessageType::GetPeerName, 3, 0, EndpointReply{{0x0a000001, 22}}},
       {MessageType::GetSockOpt, 4, 0, SockOptReply{1, 0}},
       {MessageType::Resolve, 5, 0, ResolveReply{{0x01020304, 0x05060708}}},
@@ -186,6 +186,26 @@ TEST(RpcCodec, DatagramHeader) {
   ASSERT_TRUE(e);
   EXPECT_EQ(*e, (Endpoint{0x0a000001, 53}));
   EXPECT_FALSE(decode_datagram_header(Bytes(buf, 7)));
+}
+
+TEST(RpcCodec, AcceptRecord) {
+  std::uint8_t buf[kAcceptRecordSize];
+  const AcceptRecord record{7, {0x0a000001, 40000}};
+  encode_accept_record(buf, record);
+  const std::uint8_t wire[] = {0, 0, 0, 7, 10, 0, 0, 1, 0x9c, 0x40, 0, 0};
+  EXPECT_TRUE(std::equal(std::begin(wire), std::end(wire), std::begin(buf)));
+  EXPECT_EQ(decode_accept_record(Bytes(buf, sizeof buf)), record);
+}
+
+TEST(RpcCodec, AcceptRecordRejectsWrongSizeZeroHandleAndPadding) {
+  std::uint8_t buf[kAcceptRecordSize + 1] = {};
+  encode_accept_record(buf, {7, {0x0a000001, 80}});
+  EXPECT_FALSE(decode_accept_record(Bytes(buf, kAcceptRecordSize - 1)));
+  EXPECT_FALSE(decode_accept_record(Bytes(buf, kAcceptRecordSize + 1)));
+  buf[11] = 1;
+  EXPECT_FALSE(decode_accept_record(Bytes(buf, kAcceptRecordSize)));
+  encode_accept_record(buf, {0, {0x0a000001, 80}});
+  EXPECT_FALSE(decode_accept_record(Bytes(buf, kAcceptRecordSize)));
 }
 
 }  // namespace
