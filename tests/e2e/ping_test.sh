@@ -34,14 +34,20 @@ pass "no answer for 10.0.0.3"
 
 stack_mac=$(in_ns ip neigh show 10.0.0.2 dev tap0 | awk '{print $3}')
 [[ -n "$stack_mac" ]] || fail "no neighbour entry for 10.0.0.2"
+# Frames the TAP's queue drops while the daemon is off the CPU never reach
+# the stack; the kernel counts them, so they are left out of the expectation.
+tap_dropped() { in_ns cat /sys/class/net/tap0/statistics/tx_dropped; }
+tap_dropped_before=$(tap_dropped)
 in_ns python3 "$(dirname "$0")/send_frames.py" tap0 "$stack_mac" 5000 42
+delivered=$((5000 - ($(tap_dropped) - tap_dropped_before)))
 kill -0 "$E2E_DAEMON_PID" || fail "tapstackd died on malformed frames"
 in_ns ping -n -c 5 -i 0.05 -W 1 10.0.0.2 >"$E2E_DIR/after.txt" || { cat "$E2E_DIR/after.txt"; fail "no answer after malformed frames"; }
 pass "still answering after 5000 malformed frames"
 
 drops=$(TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock" "$TAPSTACK_CLI" stats |
   awk '$1 ~ /drop|malformed|bad_|truncated|vlan/ {sum += $2} END {print sum + 0}')
-((drops >= 4000)) || fail "counters show only $drops drops for 5000 malformed frames"
-pass "tapstack stats counts $drops dropped malformed frames"
+((drops >= delivered * 4 / 5)) ||
+  fail "counters show only $drops drops for $delivered malformed frames that reached the stack"
+pass "tapstack stats counts $drops dropped of $delivered malformed frames that reached the stack"
 
 stop_daemon || fail "exit status not 0"

@@ -68,7 +68,7 @@ serve_files() {
 make_namespace
 
 # 1. Start the stack.
-start_like "scripts/run-daemon.sh --set services.daytime=true --set 'dns.servers=[\"10.0.0.1\"]'"
+start_like "scripts/run-daemon.sh --set services.daytime=true --set services.echo=true --set 'dns.servers=[\"10.0.0.1\"]'"
 RAN['export PATH=$PWD/build/client:$PATH']=1  # the test puts its own build on the path
 run "ping -c 3 10.0.0.2"
 shows "$OUT" "3 received" "the stack answers ping"
@@ -107,7 +107,7 @@ pass "3: 4 MiB in segments of at most 1460 bytes"
 # 4. The MTU decides the MSS.
 stop "$TRACE_PID"
 stop_daemon || fail "tapstackd exited with $? at SIGTERM"
-start_like "scripts/run-daemon.sh --set services.daytime=true --set 'dns.servers=[\"10.0.0.1\"]' --set interface.mtu=1000"
+start_like "scripts/run-daemon.sh --set services.daytime=true --set services.echo=true --set 'dns.servers=[\"10.0.0.1\"]' --set interface.mtu=1000"
 T="$E2E_DIR/trace-mtu.txt"
 trace_port 8080 "$T"
 serve_files
@@ -173,11 +173,10 @@ grep -aqE "FIN-WAIT-1 → (FIN-WAIT-2: our FIN acked|TIME-WAIT: )" "$D" || fail 
 run "tapstack sockets"
 grep -q 'TIME-WAIT.*:13 ' "$OUT" || { cat "$OUT" >&2; fail "tapstack sockets shows no TIME-WAIT on port 13"; }
 stop "$TRACE_PID"
-C="$E2E_DIR/trace9100.txt"
-trace_port 9100 "$C"
-run "tapstack listen 9100 > /dev/null &"
-wait_for 10 "'$TAPSTACK_CLI' sockets | grep -q 'LISTEN .*:9100 '" || fail "tapstack listen is not listening"
-run "echo bye | nc -N 10.0.0.2 9100"
+C="$E2E_DIR/trace7.txt"
+trace_port 7 "$C"
+run "echo bye | nc -N 10.0.0.2 7"
+shows "$OUT" "bye" "the echo service answers"
 wait_for 10 "grep -qF 'LAST-ACK → CLOSED' '$C'" || { cat "$C" >&2; fail "no LAST-ACK → CLOSED"; }
 shows "$C" "ESTABLISHED → CLOSE-WAIT: peer's FIN received" "the host closes first"
 shows "$C" "CLOSE-WAIT → LAST-ACK" "the stack's FIN"
