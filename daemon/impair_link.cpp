@@ -36,6 +36,10 @@ json direction_json(const link::ImpairmentSettings& s, const link::ImpairmentCou
               {"counters", std::move(counters)}};
 }
 
+std::string endpoint_text(wire::Ipv4Address address, std::uint16_t port) {
+  return address.to_string() + ":" + std::to_string(port);
+}
+
 const char* direction_name(const std::optional<Direction>& d) {
   if (!d) return "both";
   return *d == Direction::ToStack ? "in" : "out";
@@ -107,7 +111,12 @@ json impairment_json(const link::Impairment& model) {
                           {"count", f.count},
                           {"port", f.port},
                           {"delay_ms", millis(f.delay)},
-                          {"direction", direction_name(f.direction)}});
+                          {"direction", direction_name(f.direction)},
+                          {"socket", f.socket}});
+    if (f.connection) {
+      faults.back()["local"] = endpoint_text(f.connection->local_addr, f.connection->local_port);
+      faults.back()["remote"] = endpoint_text(f.connection->remote_addr, f.connection->remote_port);
+    }
   }
   const auto& in = model.settings(Direction::ToStack);
   return json{{"active", model.active()},
@@ -119,7 +128,8 @@ json impairment_json(const link::Impairment& model) {
               {"faults", std::move(faults)}};
 }
 
-bool apply_impair_request(link::Impairment& model, const rpc::ImpairRequest& r) {
+bool apply_impair_request(link::Impairment& model, const rpc::ImpairRequest& r,
+                          const std::optional<link::TcpConnection>& connection) {
   switch (r.action) {
     case rpc::ImpairAction::Show: return true;
     case rpc::ImpairAction::Clear: model.clear(); return true;
@@ -134,6 +144,8 @@ bool apply_impair_request(link::Impairment& model, const rpc::ImpairRequest& r) 
       f.count = r.count;
       f.port = r.port;
       f.delay = Duration{r.delay_us};
+      f.connection = connection;
+      if (connection) f.socket = r.socket;
       if (r.directions == 1) f.direction = Direction::ToStack;
       if (r.directions == 2) f.direction = Direction::FromStack;
       model.add_fault(f);

@@ -66,6 +66,9 @@ class ImpairLink {
 nlohmann::json impairment_json(const link::Impairment& model);
 
 /// Applies an Impair request; false (nothing changed) when it is invalid.
-bool apply_impair_request(link::Impairment& model, const rpc::ImpairRequest& request);
+/// `connection` is the request's socket as a 4-tuple (the caller looks it up),
+/// nullopt when the request names no socket.
+bool apply_impair_request(link::Impairment& model, const rpc::ImpairRequest& request,
+                          const std::optional<link::TcpConnection>& connection);
 
 }  // namespace tapstack::daemon

@@ -73,12 +73,12 @@ std::vector<rpc::ImpairRequest> requests_of(const ImpairOptions& o) {
   if (!o.drop_next.empty()) {
     out.push_back({.action = rpc::ImpairAction::DropNext, .directions = directions_of(o.dir),
                    .match = match_of(o.drop_next), .count = o.count,
-                   .port = static_cast<std::uint16_t>(o.port)});
+                   .port = static_cast<std::uint16_t>(o.port), .socket = o.socket});
   }
   if (o.delay_next_ack_ms) {
     out.push_back({.action = rpc::ImpairAction::DelayNext, .directions = directions_of(o.dir),
                    .delay_us = *o.delay_next_ack_ms * 1000, .match = 5, .count = o.count,
-                   .port = static_cast<std::uint16_t>(o.port)});
+                   .port = static_cast<std::uint16_t>(o.port), .socket = o.socket});
   }
   if (out.empty()) out.push_back({});  // show
   return out;
@@ -104,6 +104,15 @@ void print_direction(const char* label, const json& d) {
   std::printf("  %-22s%s\n", "", line.c_str());
 }
 
+const char* hint_for(int error) {
+  switch (error) {
+    case EPERM: return " (only root or the daemon's user may change the impairment)";
+    case ENOENT: return " (--socket: no TCP socket with that id; see `tapstack sockets`)";
+    case ENOTCONN: return " (--socket: that socket has no peer yet)";
+    default: return "";
+  }
+}
+
 }  // namespace
 
 void print_impairment(const json& i) {
@@ -116,6 +125,10 @@ void print_impairment(const json& i) {
     std::printf("  pending: %s the next %s %s segment(s)", text(f["action"]).c_str(),
                 text(f["count"]).c_str(), text(f["match"]).c_str());
     if (f["port"].get<int>() != 0) std::printf(" of port %s", text(f["port"]).c_str());
+    if (f.value("socket", 0u) != 0) {
+      std::printf(" of socket #%s (%s %s)", text(f["socket"]).c_str(), text(f["local"]).c_str(),
+                  text(f["remote"]).c_str());
+    }
     if (text(f["action"]) == "delay") std::printf(" by %s ms", text(f["delay_ms"]).c_str());
     std::printf(", direction %s\n", text(f["direction"]).c_str());
   }
@@ -141,7 +154,13 @@ CLI::App* add_impair_command(CLI::App& app, ImpairOptions& o) {
       ->check(CLI::Range(1u, 10'000u));
   cmd->add_option("--count", o.count, "how many segments the one-shot fault applies to")
       ->check(CLI::Range(1u, 1'000'000u));
-  cmd->add_option("--port", o.port, "only segments from or to this port")->check(CLI::Range(1u, 65535u));
+  auto* port = cmd->add_option("--port", o.port, "only segments from or to this port")
+                   ->check(CLI::Range(1u, 65535u));
+  cmd->add_option("--socket", o.socket,
+                  "only segments of this TCP socket's connection, both ways (an id from "
+                  "`tapstack sockets`)")
+      ->check(CLI::Range(1u, 0xffffffffu))
+      ->excludes(port);
   cmd->add_flag("--clear", o.clear, "switch every impairment off");
   return cmd;
 }
@@ -158,8 +177,7 @@ int cmd_impair(const ImpairOptions& options, const std::string& socket_path, boo
     const auto r = connection.call(rpc::MessageType::Impair, request);
     const int e = r.error != 0 ? r.error : r.reply.error;
     if (e != 0) {
-      std::fprintf(stderr, "tapstack: impair: %s%s\n", std::strerror(e),
-                   e == EPERM ? " (only root or the daemon's user may change the impairment)" : "");
+      std::fprintf(stderr, "tapstack: impair: %s%s\n", std::strerror(e), hint_for(e));
       return e == EINVAL ? kUsage : kFailed;
     }
     reply = std::get<rpc::JsonReply>(r.reply.body).json;

@@ -1,6 +1,7 @@
 #pragma once
 // `tapstack impair`: show, change or clear the daemon's link impairment.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@ struct ImpairOptions {
   std::optional<unsigned> delay_next_ack_ms;
   unsigned count = 1;
   unsigned port = 0;
+  std::uint32_t socket = 0;  // a stack socket id: the fault takes only its connection's segments
   bool clear = false;
 };
 

@@ -26,6 +26,7 @@ struct TcpSummary {
   std::uint16_t src_port = 0;
   std::uint16_t dst_port = 0;
   std::size_t payload = 0;
+  std::optional<wire::Ipv4Address> src_addr, dst_addr;  // nullopt for bare segments
 };
 
 /// Finds the TCP header of a bare segment; nullopt when it does not fit.
@@ -33,8 +34,12 @@ std::optional<TcpSummary> summarize_tcp(Bytes segment) {
   if (segment.size() < 20) return std::nullopt;
   const std::size_t header = std::size_t{static_cast<std::uint8_t>(segment[12] >> 4)} * 4;
   if (header < 20 || header > segment.size()) return std::nullopt;
-  return TcpSummary{segment[13], load_be16(segment, 0), load_be16(segment, 2),
-                    segment.size() - header};
+  TcpSummary s;
+  s.flags = segment[13];
+  s.src_port = load_be16(segment, 0);
+  s.dst_port = load_be16(segment, 2);
+  s.payload = segment.size() - header;
+  return s;
 }
 
 /// The TCP segment inside an IPv4 packet (first fragments only, RFC 791 §3.1).
@@ -44,7 +49,12 @@ std::optional<TcpSummary> summarize_ipv4(Bytes packet) {
   const std::size_t total = load_be16(packet, 2);
   if (header < 20 || total < header || total > packet.size()) return std::nullopt;
   if (packet[9] != kProtocolTcp || (load_be16(packet, 6) & 0x1fff) != 0) return std::nullopt;
-  return summarize_tcp(packet.subspan(header, total - header));
+  auto tcp = summarize_tcp(packet.subspan(header, total - header));
+  if (tcp) {
+    tcp->src_addr = wire::Ipv4Address{load_be32(packet, 12)};
+    tcp->dst_addr = wire::Ipv4Address{load_be32(packet, 16)};
+  }
+  return tcp;
 }
 
 std::optional<TcpSummary> summarize(Bytes frame, Framing framing) {
@@ -73,6 +83,19 @@ bool matches(TcpMatch match, const TcpSummary& s) {
     case TcpMatch::Any: return true;
   }
   return false;
+}
+
+/// Whether the segment travels between `c`'s two ends, either way.
+bool belongs_to(const TcpConnection& c, const TcpSummary& s) {
+  const auto is_end = [](const std::optional<wire::Ipv4Address>& addr, std::uint16_t port,
+                         wire::Ipv4Address end_addr, std::uint16_t end_port) {
+    return port == end_port && (!addr || *addr == end_addr);
+  };
+  const bool outgoing = is_end(s.src_addr, s.src_port, c.local_addr, c.local_port) &&
+                        is_end(s.dst_addr, s.dst_port, c.remote_addr, c.remote_port);
+  const bool incoming = is_end(s.src_addr, s.src_port, c.remote_addr, c.remote_port) &&
+                        is_end(s.dst_addr, s.dst_port, c.local_addr, c.local_port);
+  return outgoing || incoming;
 }
 
 /// Orders the heap so the earliest (then first submitted) frame is on top.
@@ -145,6 +168,7 @@ std::optional<OneShotFault> Impairment::take_fault(Direction direction, Bytes fr
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (it->direction && *it->direction != direction) continue;
     if (it->port != 0 && it->port != tcp->src_port && it->port != tcp->dst_port) continue;
+    if (it->connection && !belongs_to(*it->connection, *tcp)) continue;
     if (!matches(it->match, *tcp)) continue;
     OneShotFault fired = *it;
     if (--it->count == 0) faults_.erase(it);

@@ -16,6 +16,7 @@
 #include "stack/base/rng.hpp"
 #include "stack/base/time.hpp"
 #include "stack/link/frame_sink.hpp"
+#include "stack/wire/address.hpp"
 
 namespace tapstack::link {
 
@@ -66,6 +67,16 @@ std::string_view to_string(TcpMatch match);
 /// The inverse of to_string; nullopt for an unknown name.
 std::optional<TcpMatch> parse_tcp_match(std::string_view name);
 
+/// A TCP connection's two ends, the stack's first. A fault bound to it
+/// matches its segments in both directions.
+struct TcpConnection {
+  wire::Ipv4Address local_addr;
+  std::uint16_t local_port = 0;
+  wire::Ipv4Address remote_addr;
+  std::uint16_t remote_port = 0;
+  friend bool operator==(const TcpConnection&, const TcpConnection&) = default;
+};
+
 /// A targeted fault: acts on the next `count` matching segments, then is gone.
 struct OneShotFault {
   enum class Action : std::uint8_t { Drop = 1, Delay = 2 };
@@ -75,6 +86,10 @@ struct OneShotFault {
   std::uint16_t port = 0;  // source or destination port; 0: any
   Duration delay{0};       // Delay only
   std::optional<Direction> direction{};  // nullopt: either direction
+  // Only this connection's segments; nullopt: any. Bare TCP segments
+  // (Framing::Tcp) carry no addresses, so there only the ports are compared.
+  std::optional<TcpConnection> connection{};
+  std::uint32_t socket = 0;  // the stack socket `connection` was named by, for display; 0: none
   friend bool operator==(const OneShotFault&, const OneShotFault&) = default;
 };
 

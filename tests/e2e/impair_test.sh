@@ -2,7 +2,8 @@
 # The daemon's link impairment against the kernel: 10 % loss both ways still
 # moves 10 MiB intact through echo while `tapstack stats` counts
 # retransmissions; "drop the next SYN-ACK" makes the kernel's connect take
-# about one RTO (1 s) longer; --clear restores; a bad value exits 2.
+# about one RTO (1 s) longer; --clear restores; a bad value exits 2; a fault
+# bound to one socket (--socket) drops only that connection's segments.
 source "$(dirname "$0")/lib.sh"
 
 make_namespace
@@ -83,3 +84,84 @@ cli --json status | python3 -c 'import json,sys; d=json.load(sys.stdin)["impair"
 got=$(echo hello | in_ns timeout 10 nc -N 10.0.0.2 7) || fail "echo after --clear failed"
 [[ "$got" == "hello" ]] || fail "echo after --clear returned '$got'"
 pass "--clear restores a clean link"
+
+# A fault bound to one socket: two echo connections from the kernel, the next
+# 3 data segments of the first one's stack socket dropped. The kernel
+# retransmits until the fault is used up; the second connection's echo comes
+# at once; both come back intact.
+socket_id() {  # socket_id PEER_PORT: the stack's socket of 10.0.0.1:PEER_PORT → port 7
+  cli --json sockets | python3 -c '
+import json, sys
+print(next(s["id"] for s in json.load(sys.stdin)["tcp"] if s["remote"] == "10.0.0.1:" + sys.argv[1]))' "$1"
+}
+fault_dropped() {  # segments dropped by one-shot faults so far, both directions
+  cli --json impair | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["in"]["counters"]["fault_dropped"] + d["out"]["counters"]["fault_dropped"])'
+}
+in_ns python3 - "$E2E_DIR" >"$E2E_DIR/two.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+d = sys.argv[1]
+a = socket.create_connection(("10.0.0.2", 7), timeout=10)
+b = socket.create_connection(("10.0.0.2", 7), timeout=10)
+with open(d + "/ports.tmp", "w") as f:
+    f.write(f"{a.getsockname()[1]} {b.getsockname()[1]}\n")
+os.rename(d + "/ports.tmp", d + "/ports")
+deadline = time.monotonic() + 30
+while not os.path.exists(d + "/go"):
+    if time.monotonic() > deadline:
+        sys.exit("no go within 30 s")
+    time.sleep(0.05)
+start = time.monotonic()
+a.sendall(b"to-a\n")
+b.sendall(b"to-b\n")
+def echo(s):
+    got = b""
+    while len(got) < 5:
+        chunk = s.recv(5 - len(got))
+        if not chunk:
+            break
+        got += chunk
+    return got.decode().strip(), time.monotonic() - start
+(got_b, t_b), (got_a, t_a) = echo(b), echo(a)
+print(f"{got_a} {t_a:.3f} {got_b} {t_b:.3f}")
+PY
+two_pid=$!
+wait_for 10 "[[ -s '$E2E_DIR/ports' ]]" || { cat "$E2E_DIR/two.out" >&2; fail "two echo connections not open"; }
+read -r port_a port_b <"$E2E_DIR/ports"
+id_a=$(socket_id "$port_a") || fail "no stack socket for 10.0.0.1:$port_a"
+id_b=$(socket_id "$port_b") || fail "no stack socket for 10.0.0.1:$port_b"
+dropped_before=$(fault_dropped)
+shown=$(cli impair --drop-next data --count 3 --socket "$id_a") || fail "--socket $id_a refused"
+grep -q "pending: drop the next 3 data segment(s) of socket #$id_a (10.0.0.2:7 10.0.0.1:$port_a)" <<<"$shown" ||
+  { echo "$shown" >&2; fail "the socket's fault is not shown"; }
+cli --json impair | python3 -c '
+import json, sys
+f = json.load(sys.stdin)["faults"][0]
+sys.exit(0 if (f["socket"], f["local"], f["remote"]) == (int(sys.argv[1]), "10.0.0.2:7", "10.0.0.1:" + sys.argv[2]) else 1)' \
+  "$id_a" "$port_a" || fail "the fault's JSON lacks its socket"
+touch "$E2E_DIR/go"
+wait "$two_pid" || { cat "$E2E_DIR/two.out" >&2; fail "the two echo connections failed"; }
+read -r got_a t_a got_b t_b <"$E2E_DIR/two.out"
+[[ "$got_a" == "to-a" && "$got_b" == "to-b" ]] || fail "echoes: '$got_a' '$got_b'"
+python3 -c "import sys; sys.exit(0 if $t_b < 0.4 <= $t_a else 1)" ||
+  fail "socket $id_b's echo took ${t_b}s, socket $id_a's ${t_a}s: expected only $id_a delayed by retransmissions"
+dropped_after=$(fault_dropped)
+[[ $((dropped_after - dropped_before)) -eq 3 ]] && cli --json impair | grep -q '"faults":\[\]' ||
+  fail "the fault should have dropped 3 segments and be gone (dropped: $((dropped_after - dropped_before)); $(cli impair))"
+pass "drop the next 3 data segments of socket $id_a: its echo after ${t_a}s, socket $id_b's after ${t_b}s; fault_dropped 3"
+
+listener=$(cli --json sockets | python3 -c '
+import json, sys
+print(next(s["id"] for s in json.load(sys.stdin)["tcp"] if s["state"] == "LISTEN" and s["local"].endswith(":7")))') ||
+  fail "no echo listener in tapstack sockets"
+for bad in "4294967295:No such file" "$listener:not connected"; do
+  set +e
+  msg=$(cli impair --drop-next any --socket "${bad%%:*}" 2>&1); rc=$?
+  set -e
+  [[ $rc -eq 1 && "$msg" == *"${bad#*:}"* ]] || fail "--socket ${bad%%:*} exited $rc: $msg"
+done
+cli --json impair | python3 -c 'import json,sys; sys.exit(0 if not json.load(sys.stdin)["faults"] else 1)' ||
+  fail "a refused --socket left a fault"
+pass "--socket of no TCP socket, or of a listener, refused: $msg"

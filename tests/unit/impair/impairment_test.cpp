@@ -33,6 +33,17 @@ std::vector<std::uint8_t> tcp_frame(std::uint8_t flags, std::uint16_t src = 4000
   return f;
 }
 
+/// A frame of one connection: tcp_frame with the IPv4 addresses filled in.
+std::vector<std::uint8_t> tcp_frame_between(std::uint8_t flags, wire::Ipv4Address src_addr,
+                                            std::uint16_t src, wire::Ipv4Address dst_addr,
+                                            std::uint16_t dst) {
+  auto f = tcp_frame(flags, src, dst);
+  MutableBytes ip(f.data() + 14, 20);
+  store_be32(ip, 12, src_addr.value());
+  store_be32(ip, 16, dst_addr.value());
+  return f;
+}
+
 /// A frame numbered by its first payload byte, for ordering checks.
 std::vector<std::uint8_t> numbered(std::uint8_t n) {
   auto f = tcp_frame(kAck | kPsh, 40000, 80, 4, 0);
@@ -304,6 +315,60 @@ TEST(Impairment, DropNextSegmentsOfAPortCountsDown) {
   EXPECT_EQ(f.in.got.size(), 5u);
   EXPECT_EQ(f.out.got.size(), 2u);
   EXPECT_EQ(f.counters(Direction::FromStack).fault_dropped, 3u);
+  EXPECT_TRUE(f.model.faults().empty());
+}
+
+TEST(Impairment, DropNextOfAConnectionTakesOnlyItsSegmentsBothWays) {
+  const wire::Ipv4Address stack{10, 0, 0, 2}, peer{10, 0, 0, 1}, other{10, 0, 0, 3};
+  Fixture f;
+  f.model.add_fault({.action = OneShotFault::Action::Drop, .match = TcpMatch::Any, .count = 3,
+                     .connection = TcpConnection{stack, 7, peer, 40000}, .socket = 65539});
+  for (int i = 0; i < 3; ++i) {
+    // Same service, another connection: another peer port, or another peer.
+    f.send(tcp_frame_between(kAck, peer, 40001, stack, 7));
+    f.send(tcp_frame_between(kAck, stack, 7, other, 40000), Direction::FromStack);
+  }
+  EXPECT_EQ(f.in.got.size(), 3u);
+  EXPECT_EQ(f.out.got.size(), 3u);
+  ASSERT_EQ(f.model.faults().size(), 1u);
+  EXPECT_EQ(f.model.faults()[0].count, 3u);
+  for (int i = 0; i < 3; ++i) {
+    // The connection itself, one segment each way: the first 3 are dropped.
+    f.send(tcp_frame_between(kAck, peer, 40000, stack, 7));
+    f.send(tcp_frame_between(kAck, stack, 7, peer, 40000), Direction::FromStack);
+  }
+  EXPECT_EQ(f.counters(Direction::ToStack).fault_dropped, 2u);
+  EXPECT_EQ(f.counters(Direction::FromStack).fault_dropped, 1u);
+  EXPECT_EQ(f.in.got.size(), 3u + 1u);
+  EXPECT_EQ(f.out.got.size(), 3u + 2u);
+  EXPECT_TRUE(f.model.faults().empty());
+}
+
+TEST(Impairment, AConnectionFaultWaitsForItsConnection) {
+  const wire::Ipv4Address stack{10, 0, 0, 2}, peer{10, 0, 0, 1};
+  Fixture f;
+  f.model.add_fault({.action = OneShotFault::Action::Drop, .match = TcpMatch::Data,
+                     .connection = TcpConnection{stack, 7, peer, 40000}});
+  f.send(tcp_frame(kAck | kPsh, 40000, 7, 10));  // right ports, addresses 0.0.0.0
+  f.send(tcp_frame_between(kAck, peer, 40000, stack, 7));  // the connection, but no data
+  EXPECT_EQ(f.in.got.size(), 2u);
+  ASSERT_EQ(f.model.faults().size(), 1u);
+  EXPECT_EQ(f.model.faults()[0].connection->remote_port, 40000);
+}
+
+TEST(Impairment, BareTcpSegmentsMatchAConnectionByItsPorts) {
+  const wire::Ipv4Address stack{10, 0, 0, 2}, peer{10, 0, 0, 1};
+  Fixture f(7, Framing::Tcp);
+  f.model.add_fault({.action = OneShotFault::Action::Drop, .match = TcpMatch::Any, .count = 2,
+                     .connection = TcpConnection{stack, 7, peer, 40000}});
+  const auto bare = [](const std::vector<std::uint8_t>& frame) {
+    return std::vector<std::uint8_t>(frame.begin() + 34, frame.end());
+  };
+  f.send(bare(tcp_frame(kAck, 40001, 7)));                         // another connection
+  f.send(bare(tcp_frame(kAck, 40000, 7)));                         // dropped
+  f.send(bare(tcp_frame(kAck, 7, 40000)), Direction::FromStack);  // dropped
+  EXPECT_EQ(f.in.got.size(), 1u);
+  EXPECT_TRUE(f.out.got.empty());
   EXPECT_TRUE(f.model.faults().empty());
 }
 

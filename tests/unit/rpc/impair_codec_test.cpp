@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "rpc/protocol.hpp"
+#include "stack/base/bytes.hpp"
 
 namespace tapstack::rpc {
 namespace {
@@ -14,7 +15,9 @@ TEST(RpcImpair, RequestsRoundTrip) {
                     .loss_ppm = 100'000, .delay_us = 20'000, .rate = 5'000'000'000,
                     .seed = 0xfedcba9876543210};
   ImpairRequest drop{.action = ImpairAction::DropNext, .match = 1, .count = 3, .port = 7};
-  for (const auto& body : {set, drop, ImpairRequest{}}) {
+  ImpairRequest of_socket{.action = ImpairAction::DropNext, .match = 6, .count = 3,
+                          .socket = 0x80010003};
+  for (const auto& body : {set, drop, of_socket, ImpairRequest{}}) {
     const auto bytes = encode(impair(body));
     auto decoded = decode(bytes);
     ASSERT_TRUE(decoded.ok()) << describe(decoded.error());
@@ -25,6 +28,31 @@ TEST(RpcImpair, RequestsRoundTrip) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(std::get<Reply>(decoded.value()), reply);
   EXPECT_STREQ(to_string(MessageType::Impair), "impair");
+}
+
+/// An encoded request with its body `delta` bytes longer (zeros) or shorter,
+/// the header's length field agreeing.
+std::vector<std::uint8_t> resized_body(const ImpairRequest& body, int delta) {
+  auto bytes = encode(impair(body));
+  bytes.resize(static_cast<std::size_t>(static_cast<int>(bytes.size()) + delta), 0);
+  const auto length = static_cast<std::uint32_t>(bytes.size() - kHeaderSize);
+  store_be32(MutableBytes(bytes), 12, length);
+  return bytes;
+}
+
+TEST(RpcImpair, TheSocketIsTheLastFourBytesOfAnExactBody) {
+  const auto bytes = encode(impair({.action = ImpairAction::DelayNext, .delay_us = 300'000,
+                                    .match = 5, .socket = 0x01020304}));
+  ASSERT_EQ(bytes.size(), kHeaderSize + 55);
+  EXPECT_EQ(std::vector<std::uint8_t>(bytes.end() - 4, bytes.end()),
+            (std::vector<std::uint8_t>{1, 2, 3, 4}));
+  for (const int delta : {-4, -1, 1, 4}) {  // -4: a body from before the socket field
+    SCOPED_TRACE(delta);
+    auto decoded = decode(resized_body(ImpairRequest{}, delta));
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_EQ(decoded.error(), CodecError::BadBody);
+  }
+  EXPECT_TRUE(decode(resized_body(ImpairRequest{}, 0)).ok());
 }
 
 TEST(RpcImpair, OutOfRangeFieldsAreMalformed) {
