@@ -4,7 +4,8 @@
 # the stack's services; the daemon's debug log carries the same lines; a
 # `tapstack capture` taken during a curl reads in tshark with no malformed
 # frames and shows the stack's comments; readers that go away end their
-# subscription; [capture] file writes a pcapng from start.
+# subscription; [capture] file writes a pcapng from start, and with rotate_mb
+# and count rotates it, keeping count files that each read whole.
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || fail "tshark is missing: run scripts/install-deps.sh --with-test-tools"
 command -v curl >/dev/null || fail "curl is missing: run scripts/install-deps.sh --with-test-tools"
@@ -107,3 +108,26 @@ boot=$(tshark -r "$E2E_DIR/boot.pcapng" 2>/dev/null | wc -l)
 bad=$(tshark -r "$E2E_DIR/boot.pcapng" -Y '_ws.malformed' 2>/dev/null | wc -l)
 ((bad == 0)) || fail "[capture] file has $bad malformed frames"
 pass "[capture] file: $boot frames from start, none malformed"
+
+# [capture] file rotation: 1 MiB files, 3 kept. A few MiB into the discard
+# service make file, file.1 and file.2, never file.3; each reads whole.
+stop_daemon || fail "tapstackd did not stop cleanly"
+R="$E2E_DIR/rot.pcapng"
+start_daemon --set services.discard=true --set "capture.file=\"$R\"" --set capture.rotate_mb=1 \
+  --set capture.count=3
+head -c $((6 * 1024 * 1024)) /dev/urandom | in_ns timeout 60 nc -N 10.0.0.2 9 ||
+  fail "6 MiB to discard failed"
+stop_daemon || fail "tapstackd did not stop cleanly"  # closes the current file
+for f in "$R" "$R.1" "$R.2"; do
+  [[ -f "$f" ]] || { ls -l "$E2E_DIR" >&2; fail "rotation: $f is missing"; }
+  size=$(stat -c %s "$f")
+  ((size <= 1024 * 1024)) || fail "rotation: $f has $size bytes, more than rotate_mb = 1"
+  capinfos "$f" >"$E2E_DIR/capinfos.txt" 2>&1 || { cat "$E2E_DIR/capinfos.txt" >&2; fail "capinfos cannot read $f"; }
+  # Anything tshark says on stderr but its warning about running as root is an error.
+  errors=$(tshark -r "$f" 2>&1 >/dev/null | grep -v 'Running as user') || true
+  [[ -z "$errors" ]] || fail "tshark reading $f: $errors"
+  bad=$(tshark -r "$f" -Y '_ws.malformed' 2>/dev/null | wc -l)
+  ((bad == 0)) || fail "rotation: $f has $bad malformed frames"
+done
+[[ ! -e "$R.3" ]] || fail "rotation kept $R.3 with capture.count = 3"
+pass "[capture] rotation: $(for f in "$R" "$R.1" "$R.2"; do echo -n "$(basename "$f") $(stat -c %s "$f") B, "; done)no .3, each read whole by capinfos and tshark"
