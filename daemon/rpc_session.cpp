@@ -297,10 +297,14 @@ std::optional<SocketBridge::Handoff> RpcSession::hand_off(SocketId connection) {
   return handoff;
 }
 
-// The client closed the socket's data fd everywhere without saying close.
+// The client closed the socket's data fd everywhere without saying close. A
+// blocking connect still waiting on it is answered, so no caller hangs.
 void RpcSession::forget(rpc::Handle handle) {
   handles_.erase(handle);
-  connecting_.erase(handle);
+  if (const auto it = connecting_.find(handle); it != connecting_.end()) {
+    send(rpc::error_reply(rpc::MessageType::Connect, it->second, EBADF));
+    connecting_.erase(it);
+  }
 }
 
 void RpcSession::on_connect(const rpc::Request& request) {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "client/lib/receive_connection.hpp"
 #include "client/preload/shim.hpp"
 #include "tapstack/tapstack.h"
 
@@ -105,8 +106,21 @@ int name_of(int fd, sockaddr* addr, socklen_t* len, bool peer) {
   return 0;
 }
 
+/// A listener inherited across fork: its handle, and so the connections the
+/// daemon hands it, belong to the parent's session. The connection is taken
+/// straight from the listener's fd and is an inherited socket here too.
+int accept_inherited(int fd, sockaddr_in& peer) {
+  rpc::AcceptRecord record;
+  int conn = -1;
+  if (const int e = client::receive_connection(fd, true, record, conn); e != 0) return fail(e);
+  peer = sockaddr_in{};
+  peer.sin_family = AF_INET;
+  peer.sin_addr.s_addr = htonl(record.peer.address);
+  peer.sin_port = htons(record.peer.port);
+  return conn;
+}
+
 int accept_stack(int fd, const StackSocket& listener, sockaddr* addr, socklen_t* len, int flags) {
-  if (listener.inherited) return fail(EOPNOTSUPP);
   const bool nb = nonblocking(fd);
   while (true) {
     if (!nb) {  // the listener's data fd is readable while connections wait
@@ -115,8 +129,8 @@ int accept_stack(int fd, const StackSocket& listener, sockaddr* addr, socklen_t*
     }
     sockaddr_in peer{};
     socklen_t peer_len = sizeof peer;
-    const int conn = with_daemon([&] {
-      t_forced = ForcedFlag{fd, true};  // the daemon never blocks; waiting is done here
+    const int conn = listener.inherited ? accept_inherited(fd, peer) : with_daemon([&] {
+      t_forced = ForcedFlag{fd, true};  // waiting is done here, not under the lock
       const int c = ts_accept(fd, as_sockaddr(peer), &peer_len);
       t_forced = ForcedFlag{};
       return c;
@@ -134,6 +148,10 @@ int accept_stack(int fd, const StackSocket& listener, sockaddr* addr, socklen_t*
     s.type = SOCK_STREAM;
     s.protocol = IPPROTO_TCP;
     s.addressed = true;
+    s.inherited = listener.inherited;
+    if (listener.inherited && listener.local && listener.local->sin_addr.s_addr != INADDR_ANY) {
+      s.local = listener.local;  // getsockname without the daemon
+    }
     s.peer = peer;
     table().put(conn, s);
     from_ipv4(peer, listener.family, addr, len);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What unmodified programs rely on, under `tapstack run` (tests/preload/
 # semantics.py): refused and non-blocking connects with SO_ERROR, dual stack,
-# UDP, loopback left to the kernel, threads, fork, getaddrinfo; and a clear
+# UDP, loopback left to the kernel, threads, fork, getaddrinfo; a pre-forking
+# server whose workers accept on an inherited listener; and a clear
 # error, not a hang, when the daemon is not there.
 source "$(dirname "$0")/lib.sh"
 source "$TAPSTACK_SOURCE_DIR/tests/preload/e2e_helpers.sh"
@@ -15,6 +16,24 @@ wait_for 10 "grep -q ready '$E2E_DIR/echo.log'" || { cat "$E2E_DIR/echo.log"; fa
 on_stack timeout 60 python3 "$TAPSTACK_SOURCE_DIR/tests/preload/semantics.py" >"$E2E_DIR/semantics.log" 2>&1 ||
   { cat "$E2E_DIR/semantics.log"; fail "semantics.py"; }
 sed 's/^ok /ok: /' "$E2E_DIR/semantics.log"
+
+# A pre-forking server: two workers accept on the listener they inherited.
+on_stack timeout 60 python3 "$TAPSTACK_SOURCE_DIR/tests/preload/prefork_server.py" 6100 2 5 \
+  >"$E2E_DIR/prefork.log" 2>&1 &
+prefork=$!
+wait_for 10 "grep -q '^listening 6100' '$E2E_DIR/prefork.log'" || { cat "$E2E_DIR/prefork.log"; fail "prefork server did not listen"; }
+in_ns timeout 30 python3 -c '
+import socket
+for _ in range(10):
+    with socket.create_connection(("10.0.0.2", 6100), timeout=10) as s:
+        print(s.makefile().readline().strip())' >"$E2E_DIR/prefork.pids" || fail "prefork: a connection was not answered"
+wait "$prefork" || { cat "$E2E_DIR/prefork.log"; fail "prefork server: a worker failed"; }
+workers=$(sed -n 's/^listening 6100 workers //p' "$E2E_DIR/prefork.log")
+for pid in $workers; do
+  [[ $(grep -cx "$pid" "$E2E_DIR/prefork.pids") == 5 ]] ||
+    fail "worker $pid answered $(grep -cx "$pid" "$E2E_DIR/prefork.pids") of its 5 connections"
+done
+pass "pre-forking server: 2 workers accepted 5 connections each on the inherited listener"
 
 # No daemon at the path: socket() fails at once with one clear message.
 out=$(in_ns env LD_PRELOAD="$TAPSTACK_PRELOAD" TAPSTACK_SOCKET="$E2E_DIR/none.sock" timeout 10 \
