@@ -113,10 +113,9 @@ std::size_t Tcb::send(Bytes data, Instant now) {
 std::size_t Tcb::recv(MutableBytes out, Instant now) {
   const std::size_t n = recv_.read(out);
   // RFC 1122 §4.2.3.3: reading may open the window enough for an update.
-  if (n > 0 && window_update_due()) {
-    ack_now("window update");
-    output(now);
-  }
+  // It is due now but leaves when this round of work ends, so a segment that
+  // carries it first (usually the application's reply) makes it needless.
+  if (n > 0 && !timers_.window_update && window_update_due()) timers_.window_update = now;
   return n;
 }
 

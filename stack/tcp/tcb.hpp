@@ -94,6 +94,7 @@ struct LostSpan {
 struct TcbTimers {
   std::optional<Instant> retransmit, delayed_ack, persist, keepalive, time_wait;
   std::optional<Instant> probe;  // RFC 8985 §7 tail loss probe (PTO)
+  std::optional<Instant> window_update;  // at the end of this round of work (Tcb::recv)
 };
 
 /// Outcome of one step of the RFC 9293 §3.10.7.4 segment-arrival pipeline.

@@ -235,6 +235,7 @@ void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::Tc
   if ((flags & Ack) != 0) {
     unacked_bytes_ = 0;
     timers_.delayed_ack.reset();
+    timers_.window_update.reset();  // this segment carries the window
     dsack_.reset();  // RFC 2883 §4: each duplicate is reported once
   }
 }

@@ -38,6 +38,10 @@ void Tcb::on_timers(Instant now) {
           "timer fired: sending the delayed ACK");
     send_ack(now, "delayed ACK");
   }
+  if (timers_.window_update && *timers_.window_update <= now) {
+    timers_.window_update.reset();
+    if (window_update_due()) send_ack(now, "window update");
+  }
   if (timers_.retransmit && *timers_.retransmit <= now) {
     timers_.retransmit.reset();
     on_retransmit_timeout(now);
@@ -60,7 +64,8 @@ void Tcb::on_timers(Instant now) {
 Instant Tcb::next_deadline() const {
   Instant t = Instant::max();
   for (const auto& d : {timers_.retransmit, timers_.delayed_ack, timers_.persist,
-                        timers_.keepalive, timers_.time_wait, timers_.probe}) {
+                        timers_.keepalive, timers_.time_wait, timers_.probe,
+                        timers_.window_update}) {
     if (d) t = std::min(t, *d);
   }
   return t;

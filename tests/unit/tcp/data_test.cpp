@@ -235,7 +235,27 @@ TEST(TcpData, ReceiverAdvertisesShrinkingWindowAndUpdatesAfterRead) {
   h.expect_quiet();  // SWS avoidance: 500 < min(4000/2, 1460)
   buf.resize(1500);
   ASSERT_EQ(*h.layer.recv(id, buf, h.now), 1500u);
+  h.expect_quiet();  // not from inside recv: at the end of this round
+  EXPECT_EQ(h.layer.next_deadline(), h.now);
+  h.layer.poll(h.now);
   EXPECT_THAT(h.out(), AllOf(HasAck(kIrs + 4001), HasWindow(2000)));
+}
+
+TEST(TcpData, WindowUpdateRidesOnTheReplyWrittenInTheSameRound) {
+  TcpSettings s;
+  s.recv_buffer = 4000;
+  s.window_scaling = false;
+  s.delayed_ack = false;
+  TcpHarness h(s);
+  const SocketId id = h.established_client(kIrs, std::nullopt);
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = std::string(4000, 'a')});
+  EXPECT_THAT(h.out(), HasWindow(0));
+  std::vector<std::uint8_t> buf(4000);
+  ASSERT_EQ(*h.layer.recv(id, buf, h.now), 4000u);
+  ASSERT_TRUE(h.write(id, "reply").ok());
+  EXPECT_THAT(h.out(), AllOf(HasAck(kIrs + 4001), HasWindow(4000), HasPayload("reply")));
+  h.layer.poll(h.now);
+  h.expect_quiet();  // the reply carried the window: no separate update
 }
 
 TEST(TcpData, PathMtuShrinksMss) {
