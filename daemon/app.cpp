@@ -33,7 +33,9 @@ App::App(config::Config config, Options options)
   }
   sink_ = std::make_unique<TapSink>(*tap_, *capture_);
   impair_ = std::make_unique<ImpairLink>(*sink_, config_.impair);
-  const StackConfig stack_config = make_stack_config(config_, rng_);
+  StackConfig stack_config = make_stack_config(config_, rng_);
+  // The kernel cuts our TCP super-segments when the TAP has a virtio-net header.
+  if (tap_->offload()) stack_config.tcp.segmentation_offload = 65535;
   stack_ = std::make_unique<Stack>(stack_config, impair_->stack_output(), rng_);
   driver_ = std::make_unique<StackDriver>(io_, *stack_);
   impair_->attach(*stack_, *driver_);
@@ -48,7 +50,7 @@ App::App(config::Config config, Options options)
       [this](const SocketEvent& event, Instant now) { rpc_->on_socket_event(event, now); });
   driver_->set_work_handler([this](Instant now) { rpc_->on_stack_work(now); });
   spdlog::info("{} is up: stack {} mac {} mtu {}{}{}", tap_->name(), ifc.address.to_string(),
-               stack_config.mac.to_string(), ifc.mtu, tap_->offload() ? ", receive offload" : "",
+               stack_config.mac.to_string(), ifc.mtu, tap_->offload() ? ", segmentation offload" : "",
                ifc.host_address ? ", host side " + ifc.host_address->to_string() : "");
 }
 

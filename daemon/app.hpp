@@ -39,6 +39,13 @@ class App {
       if (capture_.active()) capture_.on_frame(frame, pcapng::Direction::Out);
       tap_.send(frame);
     }
+    // Only reached when the TAP segments for us (TcpSettings::segmentation_offload
+    // is set from TapDevice::offload()). The capture shows the super-frame, as
+    // a capture on a Linux host shows what TSO will cut.
+    void transmit_segmented(Bytes frame, std::uint16_t segment_size) override {
+      if (capture_.active()) capture_.on_frame(frame, pcapng::Direction::Out);
+      tap_.send(frame, segment_size);
+    }
 
    private:
     TapDevice& tap_;

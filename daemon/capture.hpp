@@ -84,19 +84,4 @@ class Capture {
   std::uint64_t file_bytes_ = 0;
 };
 
-/// The FrameSink the stack sends through: shows each frame to the capture,
-/// then hands it on.
-class CapturingSink final : public FrameSink {
- public:
-  CapturingSink(FrameSink& next, Capture& capture) : next_(next), capture_(capture) {}
-  void transmit(Bytes frame) override {
-    if (capture_.active()) capture_.on_frame(frame, pcapng::Direction::Out);
-    next_.transmit(frame);
-  }
-
- private:
-  FrameSink& next_;
-  Capture& capture_;
-};
-
 }  // namespace tapstack::daemon

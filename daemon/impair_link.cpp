@@ -103,6 +103,16 @@ void ImpairLink::Output::transmit(Bytes frame) {
   }
 }
 
+// The model loses, delays and reorders segments as a wire would carry them,
+// so a super-frame is cut before it goes in.
+void ImpairLink::Output::transmit_segmented(Bytes frame, std::uint16_t segment_size) {
+  if (link_.driver_ && link_.model_.active()) {
+    FrameSink::transmit_segmented(frame, segment_size);
+  } else {
+    link_.tap_.transmit_segmented(frame, segment_size);
+  }
+}
+
 json impairment_json(const link::Impairment& model) {
   json faults = json::array();
   for (const auto& f : model.faults()) {

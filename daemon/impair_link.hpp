@@ -48,6 +48,7 @@ class ImpairLink {
    public:
     explicit Output(ImpairLink& link) : link_(link) {}
     void transmit(Bytes frame) override;
+    void transmit_segmented(Bytes frame, std::uint16_t segment_size) override;
 
    private:
     ImpairLink& link_;

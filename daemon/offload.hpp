@@ -3,6 +3,7 @@
 // header says about a frame, and the software fallback that turns a TSO
 // super-frame or a frame with a partial checksum back into ordinary frames
 // (for paths that must see what a wire would carry: the impairment model).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -28,6 +29,13 @@ struct RxOffload {
 
 /// Size of the legacy struct virtio_net_hdr the TAP is set up with.
 inline constexpr std::size_t kVnetHeaderSize = 10;
+
+/// The header for a frame we write: all zero for a plain frame (checksums
+/// complete); for `segment_size` non-zero, GSO_TCPV4 with that gso_size and
+/// hdr_len covering the Ethernet, IPv4 and TCP headers, so the kernel cuts
+/// the super-frame (its checksums, complete over the whole, are redone per
+/// segment where it must cut; delivered whole to the host's TCP, as GRO would).
+std::array<std::uint8_t, kVnetHeaderSize> make_vnet_header(Bytes frame, std::uint16_t segment_size);
 
 /// Decodes the header at the front of `bytes` (at least kVnetHeaderSize long).
 RxOffload parse_vnet_header(Bytes bytes);

@@ -132,7 +132,7 @@ TapDevice::TapDevice(boost::asio::io_context& io, const TapOptions& options)
   if (vnet_header_) set_offload(fd.get(), options.offload);
   offload_ = vnet_header_ && options.offload;
   if (options.offload && !vnet_header_) {
-    spdlog::info("{}: receive offload off: the attached TAP was created without IFF_VNET_HDR",
+    spdlog::info("{}: offload off: the attached TAP was created without IFF_VNET_HDR",
                  name_);
   }
   configure_link(name_, options.mtu);
@@ -183,19 +183,18 @@ int TapDevice::drain_reads() {
   return i;
 }
 
-ssize_t TapDevice::write_frame(Bytes frame) {
+ssize_t TapDevice::write_frame(Bytes frame, std::uint16_t segment_size) {
   if (!vnet_header_) return ::write(fd_.native_handle(), frame.data(), frame.size());
-  // An all-zero virtio-net header: a plain frame with its checksums complete.
-  static constexpr std::array<std::uint8_t, kVnetHeaderSize> kPlain{};
-  std::array<iovec, 2> parts{{{const_cast<std::uint8_t*>(kPlain.data()), kPlain.size()},
+  auto header = make_vnet_header(frame, segment_size);
+  std::array<iovec, 2> parts{{{header.data(), header.size()},
                               {const_cast<std::uint8_t*>(frame.data()), frame.size()}}};
   return ::writev(fd_.native_handle(), parts.data(), static_cast<int>(parts.size()));
 }
 
-void TapDevice::send(Bytes frame) {
+void TapDevice::send(Bytes frame, std::uint16_t segment_size) {
   if (!fd_.is_open()) return;
   if (write_queue_.empty()) {
-    const ssize_t n = write_frame(frame);
+    const ssize_t n = write_frame(frame, segment_size);
     if (n >= 0) {
       ++counters_.tx_frames;
       return;
@@ -209,7 +208,7 @@ void TapDevice::send(Bytes frame) {
     ++counters_.tx_queue_drops;
     return;
   }
-  write_queue_.emplace_back(frame.begin(), frame.end());
+  write_queue_.push_back(QueuedFrame{{frame.begin(), frame.end()}, segment_size});
   wait_writable();
 }
 
@@ -227,7 +226,7 @@ void TapDevice::wait_writable() {
 void TapDevice::flush_queue() {
   while (!write_queue_.empty()) {
     const auto& frame = write_queue_.front();
-    const ssize_t n = write_frame(frame);
+    const ssize_t n = write_frame(frame.bytes, frame.segment_size);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       wait_writable();
       return;

@@ -52,14 +52,17 @@ class TapDevice {
   /// `batch_done` runs after each batch, so work that follows frames (socket
   /// events, application reads) is done once per batch, not once per frame.
   void start(FrameHandler handler, BatchDone batch_done);
-  /// Writes a frame, or queues it while the fd is full; drops it when the queue is full.
-  void send(Bytes frame);
+  /// Writes a frame, or queues it while the fd is full; drops it when the queue
+  /// is full. `segment_size` non-zero: a TCP super-frame the kernel cuts into
+  /// segments of that payload size (only when offload() is true).
+  void send(Bytes frame, std::uint16_t segment_size = 0);
   void close();
 
   const std::string& name() const { return name_; }
   unsigned index() const { return index_; }
   const TapCounters& counters() const { return counters_; }
-  /// True when the kernel does receive offload for us (TSO super-frames).
+  /// True when the kernel does segmentation offload for us: it hands us TSO
+  /// super-frames and takes ours (virtio-net header).
   bool offload() const { return offload_; }
 
  private:
@@ -68,8 +71,9 @@ class TapDevice {
   int drain_reads();
   void wait_writable();
   void flush_queue();
-  /// One write of `frame`, behind a zero virtio-net header when the TAP has one.
-  ssize_t write_frame(Bytes frame);
+  /// One write of `frame`, behind a virtio-net header when the TAP has one
+  /// (all zero: a plain frame with its checksums complete).
+  ssize_t write_frame(Bytes frame, std::uint16_t segment_size);
 
   static constexpr std::size_t kMaxQueuedFrames = 4096;
 
@@ -82,7 +86,11 @@ class TapDevice {
   FrameHandler handler_;
   BatchDone batch_done_;
   std::vector<std::uint8_t> read_buffer_;
-  std::deque<std::vector<std::uint8_t>> write_queue_;
+  struct QueuedFrame {
+    std::vector<std::uint8_t> bytes;
+    std::uint16_t segment_size = 0;
+  };
+  std::deque<QueuedFrame> write_queue_;
   bool write_waiting_ = false;
   TapCounters counters_;
 };

@@ -19,6 +19,7 @@ struct EthernetCounters {
   std::uint64_t tx_frames = 0;
   std::uint64_t tx_padded = 0;
   std::uint64_t tx_dropped_oversize = 0;
+  std::uint64_t tx_offloaded = 0;  // TCP super-frames handed to the link to cut (GSO)
 
   template <typename Fn>
   void for_each(Fn&& fn) const {
@@ -32,6 +33,7 @@ struct EthernetCounters {
     fn(std::string_view{"tx_frames"}, tx_frames);
     fn(std::string_view{"tx_padded"}, tx_padded);
     fn(std::string_view{"tx_dropped_oversize"}, tx_dropped_oversize);
+    fn(std::string_view{"tx_offloaded"}, tx_offloaded);
   }
 };
 
@@ -94,6 +96,7 @@ struct Ipv4Counters {
   std::uint64_t tx_dropped_no_route = 0;
   std::uint64_t tx_dropped_too_big = 0;
   std::uint64_t tx_dropped_bad_address = 0;
+  std::uint64_t tx_dropped_offload_unresolved = 0;  // a super-segment, the next hop's MAC unknown
   std::uint64_t path_mtu_updates = 0;
 
   template <typename Fn>
@@ -113,6 +116,7 @@ struct Ipv4Counters {
     fn(std::string_view{"tx_dropped_no_route"}, tx_dropped_no_route);
     fn(std::string_view{"tx_dropped_too_big"}, tx_dropped_too_big);
     fn(std::string_view{"tx_dropped_bad_address"}, tx_dropped_bad_address);
+    fn(std::string_view{"tx_dropped_offload_unresolved"}, tx_dropped_offload_unresolved);
     fn(std::string_view{"path_mtu_updates"}, path_mtu_updates);
   }
 };

@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+
 #include "stack/base/bytes.hpp"
 
 namespace tapstack {
@@ -9,6 +11,11 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual void transmit(Bytes frame) = 0;
+  /// A TCP/IPv4 frame above the MTU whose payload the link cuts into segments
+  /// of `segment_size` bytes (segmentation offload). The stack sends these
+  /// only when told its link does this (TcpSettings::segmentation_offload);
+  /// a sink that cannot leaves the default, which cuts it here.
+  virtual void transmit_segmented(Bytes frame, std::uint16_t segment_size);
 };
 
 }  // namespace tapstack

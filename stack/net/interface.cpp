@@ -65,4 +65,16 @@ void Interface::transmit(const wire::MacAddress& destination, wire::EtherType ty
   sink_.transmit(Bytes(out).first(size));
 }
 
+void Interface::transmit_segmented(const wire::MacAddress& destination, Bytes datagram,
+                                   std::uint16_t segment_size) {
+  super_frame_.resize(wire::kEthernetHeaderSize + datagram.size());
+  const MutableBytes out(super_frame_);
+  wire::EthernetHeader{destination, mac_, static_cast<std::uint16_t>(wire::EtherType::Ipv4)}
+      .emit(out);
+  std::copy(datagram.begin(), datagram.end(), out.subspan(wire::kEthernetHeaderSize).begin());
+  ++counters_.tx_frames;
+  ++counters_.tx_offloaded;
+  sink_.transmit_segmented(out, segment_size);
+}
+
 }  // namespace tapstack::net

@@ -35,6 +35,10 @@ class Interface {
   /// Frames `payload` for `destination`, pads it to the 60-byte minimum and
   /// hands it to the sink. A payload over the MTU is counted and dropped.
   void transmit(const wire::MacAddress& destination, wire::EtherType type, Bytes payload);
+  /// Frames an IPv4 datagram carrying a TCP super-segment, above the MTU, for
+  /// the sink to cut into segments of `segment_size` payload bytes.
+  void transmit_segmented(const wire::MacAddress& destination, Bytes datagram,
+                          std::uint16_t segment_size);
 
   const wire::MacAddress& mac() const { return mac_; }
   const wire::Ipv4Cidr& address() const { return address_; }
@@ -47,6 +51,7 @@ class Interface {
   std::size_t mtu_;
   FrameSink& sink_;
   std::vector<std::uint8_t> scratch_;
+  std::vector<std::uint8_t> super_frame_;  // for transmit_segmented, grown on first use
   EthernetCounters counters_;
 };
 

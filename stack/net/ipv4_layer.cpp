@@ -186,8 +186,9 @@ Result<void> Ipv4Layer::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
   // carries a multiple of 8 bytes.
   const std::size_t chunk = mtu > header ? (mtu - header) & ~std::size_t{7} : 0;
   const bool fits = header + payload.size() <= mtu;
-  if (header + payload.size() > wire::kIpv4MaxDatagramSize || (!fits && options.dont_fragment) ||
-      chunk == 0) {
+  const bool segmented = !fits && options.segment_size != 0 && protocol == IpProtocol::Tcp;
+  if (header + payload.size() > wire::kIpv4MaxDatagramSize ||
+      (!fits && !segmented && options.dont_fragment) || chunk == 0) {
     ++counters_.tx_dropped_too_big;
     return Errc::MessageTooLong;
   }
@@ -200,6 +201,7 @@ Result<void> Ipv4Layer::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
   h.protocol = static_cast<std::uint8_t>(protocol);
   h.source = src;
   h.destination = dst;
+  if (segmented) return send_segmented(*r, h, payload, options.segment_size);
   const std::size_t step = fits ? payload.size() : chunk;
   std::size_t offset = 0;
   do {
@@ -217,6 +219,29 @@ Result<void> Ipv4Layer::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
   } while (offset < payload.size());
   ++counters_.tx_packets;
   if (!fits) ++counters_.tx_fragmented_datagrams;
+  return {};
+}
+
+// The link cuts the datagram into segments that each fit the MTU, as DF
+// datagrams with consecutive ids. It needs the next hop's MAC now: a
+// super-frame does not wait in the ARP queue (TCP sends it again, cut).
+Result<void> Ipv4Layer::send_segmented(const Route& r, wire::Ipv4Header h, Bytes payload,
+                                       std::uint16_t segment_size) {
+  const auto mac = r.mac ? r.mac : arp_.lookup(r.next_hop);
+  if (!mac) {
+    ++counters_.tx_dropped_offload_unresolved;
+    return Errc::WouldBlock;
+  }
+  h.dont_fragment = true;
+  h.payload_length = static_cast<std::uint16_t>(payload.size());
+  const std::size_t header = wire::Ipv4Header::wire_size();
+  super_datagram_.resize(header + payload.size());
+  const MutableBytes out(super_datagram_);
+  h.emit(out);
+  std::copy(payload.begin(), payload.end(), out.subspan(header).begin());
+  next_id_ = static_cast<std::uint16_t>(next_id_ + payload.size() / segment_size);
+  interface_.transmit_segmented(*mac, out, segment_size);
+  ++counters_.tx_packets;
   return {};
 }
 

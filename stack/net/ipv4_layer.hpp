@@ -93,6 +93,8 @@ class Ipv4Layer final : public Ipv4Output {
   void deliver(const wire::Ipv4View& datagram, bool broadcast, bool checksum_trusted, Instant now);
   Result<Route> route(wire::Ipv4Address dst);
   void output(const Route& route, Bytes datagram);
+  Result<void> send_segmented(const Route& route, wire::Ipv4Header header, Bytes payload,
+                              std::uint16_t segment_size);
   void on_unresolved(Bytes datagram, Instant now);
 
   Ipv4Settings settings_;
@@ -104,6 +106,7 @@ class Ipv4Layer final : public Ipv4Output {
   Reassembler reassembler_;
   std::vector<PathMtu> path_mtus_;
   std::vector<std::uint8_t> scratch_;
+  std::vector<std::uint8_t> super_datagram_;  // send_segmented, grown on first use
   std::uint16_t next_id_;
   Instant now_{};
   Ipv4Counters counters_;

@@ -30,6 +30,9 @@ struct Ipv4SendOptions {
   bool dont_fragment = false;
   std::uint8_t ttl = 0;  // 0: the configured default
   std::uint8_t tos = 0;
+  /// TCP only: a super-segment whose payload the link cuts into segments of
+  /// this many bytes (segmentation offload); it is not fragmented. 0: none.
+  std::uint16_t segment_size = 0;
 };
 
 /// An ICMP error (or an ARP failure, reported the same way) concerning a

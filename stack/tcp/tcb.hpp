@@ -236,6 +236,9 @@ class Tcb {
   std::size_t sack_block_count() const;
   /// Payload bytes per segment: the MSS less any SACK option riding along.
   std::uint32_t payload_room() const;
+  /// How much new data to send at once when the link segments for us.
+  std::uint32_t offload_length(std::uint32_t pending, std::uint32_t usable,
+                               std::uint32_t room) const;
 
   // tcb_timers.cpp
   void on_retransmit_timeout(Instant now);

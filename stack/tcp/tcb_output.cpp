@@ -98,7 +98,8 @@ bool Tcb::send_next_data(Instant now) {
   const std::uint32_t wnd_room = snd_.wnd > in_flight ? snd_.wnd - in_flight : 0;
   const std::uint32_t usable = std::min(cwnd_room, wnd_room);
   const std::uint32_t room = payload_room();
-  const std::uint32_t len = std::min({pending, usable, room});
+  std::uint32_t len = std::min({pending, usable, room});
+  if (len == room && seq_ge(snd_.nxt, snd_.max)) len = offload_length(pending, usable, room);
   // The FIN rides on the last data segment, or goes alone once all data is out.
   const bool fin = fin_pending && len == pending;
   if (len == 0 && !fin) return false;
@@ -130,6 +131,18 @@ bool Tcb::send_next_data(Instant now) {
                                                 : "data";
   send_range(snd_.nxt, len, fin, now, why);
   return true;
+}
+
+// New data as one super-segment of whole segments (a partial one only at the
+// end of what is pending) when the link cuts segments for us.
+std::uint32_t Tcb::offload_length(std::uint32_t pending, std::uint32_t usable,
+                                  std::uint32_t room) const {
+  // One IPv4 datagram: 65535 less the IPv4 header and the largest TCP header.
+  constexpr std::uint32_t kMaxSuperPayload = 65535 - 20 - 60;
+  const std::uint32_t limit = std::min(env_.settings.segmentation_offload, kMaxSuperPayload);
+  if (limit <= room) return room;
+  const std::uint32_t most = std::min({pending, usable, limit});
+  return most == pending ? most : most / room * room;
 }
 
 void Tcb::retransmit_head(Instant now, const char* why, std::uint32_t count) {
@@ -229,8 +242,13 @@ void Tcb::transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::Tc
   // Traced before it leaves, so a capture can label the frame with `why`.
   trace_segment(TraceKind::SegmentOut, now, h, payload.size(), why, count);
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, payload);
+  net::Ipv4SendOptions ip_options = kSegmentOptions;
+  if (payload.size() > payload_room()) {
+    ip_options.segment_size = static_cast<std::uint16_t>(payload_room());
+    ++env_.counters.tx_super_segments;
+  }
   (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
-                          kSegmentOptions);
+                          ip_options);
   ++env_.counters.tx_segments;
   if ((flags & Ack) != 0) {
     unacked_bytes_ = 0;

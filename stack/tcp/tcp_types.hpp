@@ -70,6 +70,11 @@ struct TcpSettings {
   std::size_t max_ooo_segments = 256;        // out-of-order segments kept per connection
   bool window_scaling = true;                // RFC 7323
   bool sack = true;  // RFC 2018: offer SACK, report out-of-order data, recover by RFC 6675
+  /// The link cuts TCP super-segments into MSS-sized ones (segmentation
+  /// offload, FrameSink::transmit_segmented): new data may leave as one
+  /// segment of up to this many payload bytes (clamped to what fits one
+  /// IPv4 datagram). 0: every segment fits the MTU.
+  std::uint32_t segmentation_offload = 0;
 };
 
 /// What `tapstack sockets` shows for one connection or listener.
@@ -99,6 +104,7 @@ struct TcpSocketInfo {
 struct TcpCounters {
   std::uint64_t rx_segments = 0;
   std::uint64_t tx_segments = 0;
+  std::uint64_t tx_super_segments = 0;  // of tx_segments, sent for the link to cut (offload)
   std::uint64_t rx_dropped_malformed = 0;
   std::uint64_t rx_dropped_bad_checksum = 0;
   std::uint64_t rx_dropped_broadcast = 0;
@@ -137,6 +143,7 @@ struct TcpCounters {
   void for_each(Fn&& fn) const {
 #define TAPSTACK_TCP_COUNTER(name) fn(std::string_view{#name}, name)
     TAPSTACK_TCP_COUNTER(rx_segments); TAPSTACK_TCP_COUNTER(tx_segments);
+    TAPSTACK_TCP_COUNTER(tx_super_segments);
     TAPSTACK_TCP_COUNTER(rx_dropped_malformed); TAPSTACK_TCP_COUNTER(rx_dropped_bad_checksum);
     TAPSTACK_TCP_COUNTER(rx_dropped_broadcast); TAPSTACK_TCP_COUNTER(rx_dropped_unacceptable);
     TAPSTACK_TCP_COUNTER(rx_dropped_bad_ack); TAPSTACK_TCP_COUNTER(rx_dropped_listen);

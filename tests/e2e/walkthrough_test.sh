@@ -68,7 +68,7 @@ serve_files() {
 make_namespace
 
 # 1. Start the stack.
-start_like "scripts/run-daemon.sh --set services.daytime=true --set services.echo=true --set 'dns.servers=[\"10.0.0.1\"]'"
+start_like "scripts/run-daemon.sh --set services.daytime=true --set services.echo=true --set interface.offload=false --set 'dns.servers=[\"10.0.0.1\"]'"
 RAN['export PATH=$PWD/build/client:$PATH']=1  # the test puts its own build on the path
 run "ping -c 3 10.0.0.2"
 shows "$OUT" "3 received" "the stack answers ping"
@@ -107,7 +107,7 @@ pass "3: 4 MiB in segments of at most 1460 bytes"
 # 4. The MTU decides the MSS.
 stop "$TRACE_PID"
 stop_daemon || fail "tapstackd exited with $? at SIGTERM"
-start_like "scripts/run-daemon.sh --set services.daytime=true --set services.echo=true --set 'dns.servers=[\"10.0.0.1\"]' --set interface.mtu=1000"
+start_like "scripts/run-daemon.sh --set services.daytime=true --set services.echo=true --set interface.offload=false --set 'dns.servers=[\"10.0.0.1\"]' --set interface.mtu=1000"
 T="$E2E_DIR/trace-mtu.txt"
 trace_port 8080 "$T"
 serve_files

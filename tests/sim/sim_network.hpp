@@ -2,7 +2,9 @@
 // Two TcpLayers joined by a simulated link, on virtual time. Each host's
 // Ipv4Output hands the TCP payload to the link, which is the impairment model
 // the daemon uses (A plays the stack: A→B is FromStack, B→A is ToStack); the
-// model delivers it to the other layer when it is due. run_until()
+// model delivers it to the other layer when it is due. A TCP super-segment
+// (TcpSettings::segmentation_offload) is cut first, by the stack's own
+// segmenter, as a link with segmentation offload would. run_until()
 // advances time event by event and calls a step callback after each one so
 // tests can drive their applications.
 #include <cstdint>
@@ -14,8 +16,10 @@
 #include "sim/sim_link.hpp"
 #include "stack/base/rng.hpp"
 #include "stack/events.hpp"
+#include "stack/link/tcp_segmenter.hpp"
 #include "stack/net/transport.hpp"
 #include "stack/tcp/tcp_layer.hpp"
+#include "stack/wire/ipv4.hpp"
 
 namespace tapstack::sim {
 
@@ -129,10 +133,29 @@ class SimNetwork {
   Instant now_{};
 };
 
-inline Result<void> SimHost::send_ipv4(wire::Ipv4Address, wire::Ipv4Address, net::IpProtocol,
-                                       Bytes payload, const net::Ipv4SendOptions&) {
-  ++packets_sent;
-  net_.enqueue(index_, payload);
+inline Result<void> SimHost::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
+                                       net::IpProtocol, Bytes payload,
+                                       const net::Ipv4SendOptions& options) {
+  if (options.segment_size == 0) {
+    ++packets_sent;
+    net_.enqueue(index_, payload);
+    return {};
+  }
+  // The segmenter works on Ethernet frames: wrap, cut, unwrap.
+  constexpr std::size_t kHeaders = 14 + wire::Ipv4Header::wire_size();
+  std::vector<std::uint8_t> frame(kHeaders + payload.size());
+  store_be16(frame, 12, 0x0800);
+  wire::Ipv4Header ip;
+  ip.protocol = 6;
+  ip.source = src;
+  ip.destination = dst;
+  ip.payload_length = static_cast<std::uint16_t>(payload.size());
+  ip.emit(MutableBytes(frame).subspan(14));
+  std::copy(payload.begin(), payload.end(), frame.begin() + kHeaders);
+  link::segment_tcp_frame(frame, options.segment_size, [&](Bytes piece) {
+    ++packets_sent;
+    net_.enqueue(index_, piece.subspan(kHeaders));
+  });
   return {};
 }
 

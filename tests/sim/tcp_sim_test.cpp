@@ -108,6 +108,26 @@ INSTANTIATE_TEST_SUITE_P(
                       TransferParam{0.01, 2 * kMiB, 5}, TransferParam{0.05, 2 * kMiB, 6},
                       TransferParam{0.20, kMiB / 4, 7}, TransferParam{0.20, kMiB / 4, 8}));
 
+// Segmentation offload: new data leaves as super-segments that the link cuts
+// (tests/sim/sim_network.hpp); loss, duplication and reordering hit the cut
+// segments, and recovery resends MSS-sized ones. Every byte still arrives.
+TEST(TcpSim, SegmentationOffloadBothWaysUnderLoss) {
+  for (const double loss : {0.0, 0.02}) {
+    SCOPED_TRACE("loss=" + std::to_string(loss));
+    LinkConfig link;
+    link.loss = loss;
+    link.duplicate = loss / 2;
+    link.reorder = loss;
+    tcp::TcpSettings s;
+    s.segmentation_offload = 65535;
+    SimNetwork net(link, link, s, 21);
+    const TransferResult r = run_transfer(net, 4 * kMiB, 21);
+    expect_complete(r, 4 * kMiB);
+    EXPECT_GT(net.a().tcp().counters().tx_super_segments, 0u);
+    EXPECT_GT(net.b().tcp().counters().tx_super_segments, 0u);
+  }
+}
+
 TEST(TcpSim, CongestionOnASlowLinkWithAShortQueue) {
   // 10 Mbit/s with 5 ms of queue: the senders overflow the queue, so losses
   // come from congestion rather than chance, in both directions at once.

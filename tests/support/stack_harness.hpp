@@ -37,12 +37,23 @@ inline constexpr std::uint8_t kProtoIcmp = 1;
 inline constexpr std::uint8_t kProtoTcp = 6;
 inline constexpr std::uint8_t kProtoUdp = 17;
 
-/// Keeps a copy of every transmitted frame.
+/// Keeps a copy of every transmitted frame. Super-frames (segmentation
+/// offload) are kept whole in `super_frames` and cut into `frames` as the
+/// link would.
 class CapturingSink final : public FrameSink {
  public:
+  struct SuperFrame {
+    Buffer frame;
+    std::uint16_t segment_size = 0;
+  };
   void transmit(Bytes frame) override { frames.emplace_back(frame.begin(), frame.end()); }
+  void transmit_segmented(Bytes frame, std::uint16_t segment_size) override {
+    super_frames.push_back({Buffer(frame.begin(), frame.end()), segment_size});
+    FrameSink::transmit_segmented(frame, segment_size);
+  }
   std::vector<Buffer> take() { return std::exchange(frames, {}); }
   std::vector<Buffer> frames;
+  std::vector<SuperFrame> super_frames;
 };
 
 /// A transport that records what it is given and answers `delivery`.

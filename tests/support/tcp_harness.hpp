@@ -33,6 +33,7 @@ struct OutSegment {
   wire::Ipv4Address src, dst;
   wire::TcpHeader h;
   std::string payload;
+  std::uint16_t segment_size = 0;  // a super-segment for the link to cut (offload)
 };
 
 inline std::ostream& operator<<(std::ostream& os, const OutSegment& s) {
@@ -62,7 +63,8 @@ class FakeIpv4Output final : public net::Ipv4Output {
     const auto parsed = wire::parse_tcp(payload, src, dst);
     EXPECT_EQ(parsed.status, wire::TcpParseStatus::Ok) << "layer sent a bad segment";
     sent.push_back(OutSegment{src, dst, parsed.header,
-                              std::string(parsed.payload.begin(), parsed.payload.end())});
+                              std::string(parsed.payload.begin(), parsed.payload.end()),
+                              options.segment_size});
     return {};
   }
   std::size_t path_mtu(wire::Ipv4Address) const override { return mtu; }

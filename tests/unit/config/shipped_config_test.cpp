@@ -70,7 +70,7 @@ TEST(ShippedConfig, InterfaceSectionReadsAsSpecified) {
       R"(address = "10.0.0.2/24"        # the stack's own address)",
       R"(gateway = "10.0.0.1")",
       R"(host_address = "10.0.0.1/24"   # given to the host side of the TAP; leave out to leave the host side alone)",
-      R"(offload = true                 # receive offload)",
+      R"(offload = true                 # segmentation offload both ways)",
   };
   const auto lines = key_lines(read_text(kShipped)).at("interface");
   ASSERT_EQ(lines.size(), specified.size());

@@ -1,6 +1,8 @@
 // Receive offload (Stack::receive with ReceiveOptions::checksum_trusted): a
 // link doing TSO hands over segments above the MTU and MSS with partial
 // checksums; only such a link's frames get past the MTU and skip verifying.
+// Send offload (TcpSettings::segmentation_offload): new data leaves as one
+// super-frame that the link cuts (FrameSink::transmit_segmented).
 #include <gtest/gtest.h>
 
 #include "stack/wire/tcp.hpp"
@@ -15,7 +17,7 @@ constexpr std::uint32_t kIrs = 7000;
 
 class OffloadTest : public ::testing::Test {
  protected:
-  OffloadTest() {
+  explicit OffloadTest(const StackConfig& config = default_config()) : h(config) {
     h.learn(kPeerIp, kPeerMac);
     listener_ = *h.stack.tcp().open();
     EXPECT_TRUE(h.stack.tcp().bind(listener_, kStackIp, kPort).ok());
@@ -102,6 +104,52 @@ TEST_F(OffloadTest, IpHeaderChecksumIsStillVerifiedWhenTrusted) {
   h.stack.receive(frame, h.now, ReceiveOptions{.checksum_trusted = true});
   EXPECT_EQ(h.counter("ip.rx_dropped_bad_checksum"), 1u);
   EXPECT_EQ(read_all(), 0u);
+}
+
+StackConfig send_offload_config() {
+  StackConfig c = default_config();
+  c.tcp.segmentation_offload = 65535;
+  return c;
+}
+
+class SendOffloadTest : public OffloadTest {
+ protected:
+  SendOffloadTest() : OffloadTest(send_offload_config()) {}
+};
+
+TEST_F(SendOffloadTest, NewDataLeavesAsOneSuperFrameTheLinkCutsIntoSegments) {
+  const auto data = pattern(14600);  // the initial window: 10 segments of 1460
+  ASSERT_EQ(*h.stack.tcp().send(socket_, data, h.now), data.size());
+  ASSERT_EQ(h.sink.super_frames.size(), 1u);
+  const auto& super = h.sink.super_frames[0];
+  EXPECT_EQ(super.segment_size, 1460);
+  const auto whole = decode_ipv4_frame(super.frame);
+  ASSERT_TRUE(whole);
+  EXPECT_TRUE(whole->ip.dont_fragment);
+  EXPECT_EQ(whole->payload.size(), 20u + data.size());
+  EXPECT_EQ(h.counter("eth.tx_offloaded"), 1u);
+  EXPECT_EQ(h.counter("tcp.tx_super_segments"), 1u);
+  // What the link puts on the wire: 10 MTU-sized frames, every checksum right.
+  const auto frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 10u);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(frames[i].size(), 14u + 20 + 20 + 1460);
+    const auto sent = decode_ipv4_frame(frames[i]);
+    ASSERT_TRUE(sent);
+    const auto tcp = wire::parse_tcp(sent->payload, kStackIp, kPeerIp);
+    ASSERT_EQ(tcp.status, wire::TcpParseStatus::Ok);
+    EXPECT_EQ(tcp.header.seq, iss_ + 1 + 1460 * i);
+    EXPECT_EQ((tcp.header.flags & wire::tcp_flags::Psh) != 0, i == 9);
+    EXPECT_TRUE(std::equal(tcp.payload.begin(), tcp.payload.end(), data.begin() + static_cast<std::ptrdiff_t>(1460 * i)));
+  }
+}
+
+TEST_F(OffloadTest, WithoutSendOffloadEverySegmentFitsTheMtu) {
+  ASSERT_EQ(*h.stack.tcp().send(socket_, pattern(14600), h.now), 14600u);
+  EXPECT_TRUE(h.sink.super_frames.empty());
+  EXPECT_EQ(h.take_frames().size(), 10u);
+  EXPECT_EQ(h.counter("tcp.tx_super_segments"), 0u);
 }
 
 TEST(OffloadUdp, PartialUdpChecksumIsAcceptedOnlyWhenTrusted) {
