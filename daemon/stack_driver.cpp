@@ -43,7 +43,10 @@ void StackDriver::after_stack_work() {
 void StackDriver::arm_timer() {
   Instant deadline = stack_.next_deadline();
   if (impairment_) deadline = std::min(deadline, impairment_->next_deadline());
-  if (deadline == armed_for_) return;
+  // A later deadline keeps the armed timer: it fires early, finds nothing
+  // due and re-arms then. Moving it after every batch (the RTO moves with
+  // every ACK) cost a timerfd_settime each time.
+  if (deadline == armed_for_ || (armed_for_ != Instant::max() && deadline > armed_for_)) return;
   armed_for_ = deadline;
   if (deadline == Instant::max()) {
     timer_.cancel();

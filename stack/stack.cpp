@@ -52,13 +52,14 @@ void Stack::run_applications(Instant now) {
   if (events_.empty()) return;
   // Applications may queue new events while handling these (an echo reply
   // frees window, a resolver closes its socket); a few rounds settle them.
-  std::vector<SocketEvent> for_caller;
+  // This runs after every received frame: events set aside for the caller
+  // must not be offered again with the next frame's (that was quadratic in
+  // the frames of a batch).
   for (int round = 0; round < 8 && !events_.empty(); ++round) {
     for (const auto& event : events_.drain()) {
-      if (!applications_.on_event(event, now)) for_caller.push_back(event);
+      if (!applications_.on_event(event, now)) caller_events_.push(event);
     }
   }
-  for (const auto& event : for_caller) events_.push(event);
 }
 
 Instant Stack::next_deadline() const {

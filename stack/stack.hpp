@@ -83,12 +83,11 @@ class Stack {
   /// and next_deadline() include it.
   void register_transport(net::IpProtocol protocol, net::TransportProtocol& transport);
 
-  EventQueue& events() { return events_; }
   /// The socket events for the caller's sockets; those of the built-in
   /// applications (resolver, services) are handled inside the stack.
   std::vector<SocketEvent> drain_events(Instant now) {
     run_applications(now);
-    return events_.drain();
+    return caller_events_.drain();
   }
 
   /// Every counter of every layer as ("ip.rx_dropped_bad_checksum", n) pairs.
@@ -96,7 +95,8 @@ class Stack {
   const StackConfig& config() const { return config_; }
 
  private:
-  /// Hands the applications their events; keeps the rest for drain_events().
+  /// Hands the applications their events; moves the rest to caller_events_
+  /// for drain_events(), so each event is offered to the applications once.
   void run_applications(Instant now);
 
   StackConfig config_;
@@ -104,7 +104,8 @@ class Stack {
   net::ArpCache arp_;
   net::Ipv4Layer ipv4_;
   net::IcmpLayer icmp_;
-  EventQueue events_;
+  EventQueue events_;         // from the transports, not yet seen by the applications
+  EventQueue caller_events_;  // seen by them, not theirs: for drain_events()
   net::UdpLayer udp_;
   tcp::TcpLayer tcp_;
   Applications applications_;
