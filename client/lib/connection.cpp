@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "client/lib/receive_connection.hpp"
+
 namespace tapstack::client {
 namespace {
 
@@ -35,12 +37,7 @@ ssize_t receive(int socket, std::vector<std::uint8_t>& buffer, int& fd, bool& tr
   fd = -1;
   truncated = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
   if (n < 0) return n;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-        c->cmsg_len == CMSG_LEN(sizeof(int))) {
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    }
-  }
+  fd = passed_fd(msg);
   return n;
 }
 

@@ -1,11 +1,17 @@
 #pragma once
-// One accepted connection from a listening socket's data fd (docs/rpc.md,
-// "Data fd"): the daemon has accepted it and sent a record with the
-// connection's data fd attached. Used by ts_accept, and by the preload shim
-// on a listener inherited across fork (whose handle is the parent's).
+// Descriptors the daemon passes (SCM_RIGHTS): with replies on the control
+// socket, and one with each accepted connection on a listening socket's data
+// fd (docs/rpc.md, "Data fd"). receive_connection is used by ts_accept, and by
+// the preload shim on a listener inherited across fork (whose handle is the
+// parent's).
+#include <sys/socket.h>
+
 #include "rpc/protocol.hpp"
 
 namespace tapstack::client {
+
+/// The one descriptor passed with a received message (SCM_RIGHTS), or -1.
+int passed_fd(msghdr& msg);
 
 /// Receives one record and its fd into `record` and `conn`; waits unless
 /// `nonblocking`. Returns 0 or an errno: EAGAIN (nothing waits), EINVAL (EOF:

@@ -5,14 +5,13 @@
 
 #include "stack/wire/address.hpp"
 #include "stack/wire/checksum.hpp"
+#include "stack/wire/ethernet.hpp"
+#include "stack/wire/tcp.hpp"
 
 namespace tapstack::link {
 namespace {
 
-constexpr std::size_t kEthernetHeader = 14;
-constexpr std::uint8_t kTcpFin = 0x01;
-constexpr std::uint8_t kTcpPsh = 0x08;
-constexpr std::uint8_t kTcpCwr = 0x80;
+constexpr std::size_t kEthernetHeader = wire::kEthernetHeaderSize;
 
 // The IPv4 header checksum over `ip`'s first `ihl` bytes (RFC 791).
 void fill_ip_checksum(MutableBytes ip, std::size_t ihl) {
@@ -55,8 +54,8 @@ void segment_tcp_frame(Bytes frame, std::uint16_t segment_size,
     const MutableBytes segment = ip.subspan(ihl);
     store_be32(segment, 4, seq + static_cast<std::uint32_t>(at));
     std::uint8_t f = flags;
-    if (!last) f = static_cast<std::uint8_t>(f & ~(kTcpFin | kTcpPsh));
-    if (i != 0) f = static_cast<std::uint8_t>(f & ~kTcpCwr);
+    if (!last) f = static_cast<std::uint8_t>(f & ~(wire::tcp_flags::Fin | wire::tcp_flags::Psh));
+    if (i != 0) f = static_cast<std::uint8_t>(f & ~wire::tcp_flags::Cwr);
     segment[13] = f;
     store_be16(segment, 16, 0);
     auto c = wire::pseudo_header_checksum(src, dst, 6, static_cast<std::uint16_t>(segment.size()));

@@ -72,6 +72,22 @@ TEST(VnetHeader, FlagsAndFieldsAreDecoded) {
   EXPECT_FALSE(parse_vnet_header(Buffer(10, 0)).checksum_trusted());
 }
 
+TEST(VnetHeader, SentSuperFrameAsksForGsoTcpV4) {
+  const Buffer frame = partial_frame(3000, 0x18);
+  const auto h = make_vnet_header(frame, 1448);
+  // flags 0 (checksums complete), GSO_TCPV4, hdr_len 14 + 20 + 20, gso_size 1448.
+  EXPECT_EQ(h, (std::array<std::uint8_t, kVnetHeaderSize>{0, 1, 54, 0, 0xa8, 0x05, 0, 0, 0, 0}));
+  const RxOffload back = parse_vnet_header(h);
+  EXPECT_TRUE(back.tso4);
+  EXPECT_EQ(back.gso_size, 1448);
+}
+
+TEST(VnetHeader, PlainOrUnparsableFramesGetAZeroHeader) {
+  const std::array<std::uint8_t, kVnetHeaderSize> zero{};
+  EXPECT_EQ(make_vnet_header(partial_frame(100, 0x18), 0), zero);
+  EXPECT_EQ(make_vnet_header(Buffer(20, 0), 1448), zero);  // shorter than the headers
+}
+
 TEST(SoftwareSegment, SuperFrameBecomesVerifyingSegments) {
   using namespace wire::tcp_flags;
   const auto frame = partial_frame(2500, Ack | Psh | Fin | Cwr);

@@ -216,12 +216,17 @@ TEST(TcpData, ZeroWindowIsProbedWithBackoff) {
   EXPECT_THAT(h.out(), AllOf(HasSeq(h.iss + 2), HasPayload("bc")));
 }
 
-TEST(TcpData, ReceiverAdvertisesShrinkingWindowAndUpdatesAfterRead) {
+/// A 4000-byte receive buffer, no window scaling, every ACK at once.
+TcpSettings small_unscaled_window() {
   TcpSettings s;
   s.recv_buffer = 4000;
   s.window_scaling = false;
   s.delayed_ack = false;
-  TcpHarness h(s);
+  return s;
+}
+
+TEST(TcpData, ReceiverAdvertisesShrinkingWindowAndUpdatesAfterRead) {
+  TcpHarness h(small_unscaled_window());
   const SocketId id = h.established_client(kIrs, std::nullopt);
   h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = std::string(1000, 'a')});
   EXPECT_THAT(h.out(), HasWindow(3000));
@@ -242,11 +247,7 @@ TEST(TcpData, ReceiverAdvertisesShrinkingWindowAndUpdatesAfterRead) {
 }
 
 TEST(TcpData, WindowUpdateRidesOnTheReplyWrittenInTheSameRound) {
-  TcpSettings s;
-  s.recv_buffer = 4000;
-  s.window_scaling = false;
-  s.delayed_ack = false;
-  TcpHarness h(s);
+  TcpHarness h(small_unscaled_window());
   const SocketId id = h.established_client(kIrs, std::nullopt);
   h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = std::string(4000, 'a')});
   EXPECT_THAT(h.out(), HasWindow(0));
