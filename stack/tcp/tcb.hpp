@@ -220,6 +220,8 @@ class Tcb {
   void send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why,
                   std::uint32_t count = 0);
   void retransmit_head(Instant now, const char* why, std::uint32_t count = 0);
+  /// Bytes from `seq` to the right edge of the peer's window (at least one at SND.UNA).
+  std::uint32_t peer_window_from(SeqNum seq) const;
   /// Builds and sends one segment; `why` and `count` label it in traces.
   void transmit(SeqNum seq, std::uint8_t flags, Bytes payload, const wire::TcpOptions& options,
                 Instant now, const char* why, std::uint32_t count = 0);

@@ -275,9 +275,12 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
     take_sack_blocks(seg, now);
     after_sack(now);
   }
+  // RFC 5681 §2 definition of a duplicate ACK. An ACK that keeps the window
+  // closed answers a zero-window probe (RFC 9293 §3.8.6.1): never a duplicate.
+  const std::uint32_t seg_wnd = std::uint32_t{seg.header.window} << snd_.wnd_shift;
   if (!advanced && ack == snd_.una && seg.payload.empty() && !seg.syn() && !seg.fin() &&
-      snd_.max != snd_.una && (std::uint32_t{seg.header.window} << snd_.wnd_shift) == snd_.wnd) {
-    on_dup_ack(now);  // RFC 5681 §2 definition of a duplicate ACK
+      snd_.max != snd_.una && seg_wnd == snd_.wnd && seg_wnd != 0) {
+    on_dup_ack(now);
   }
   update_window(seg, now);
   return Step::Continue;

@@ -126,9 +126,10 @@ bool Tcb::send_next_data(Instant now) {
     nagle_held_ = false;
   }
   if (len < room) small_end_ = snd_.nxt + len;
-  const char* why = seq_lt(snd_.nxt, snd_.max) ? "go-back-N retransmit after RTO"
-                    : len == 0                  ? "FIN"
-                                                : "data";
+  const char* why = !seq_lt(snd_.nxt, snd_.max) ? (len == 0 ? "FIN" : "data")
+                    : snd_.una == snd_.nxt && snd_.max.since(snd_.nxt) == 1
+                        ? "window open: data from the probed byte on"
+                        : "go-back-N retransmit after RTO";
   send_range(snd_.nxt, len, fin, now, why);
   return true;
 }
@@ -145,9 +146,18 @@ std::uint32_t Tcb::offload_length(std::uint32_t pending, std::uint32_t usable,
   return most == pending ? most : most / room * room;
 }
 
+std::uint32_t Tcb::peer_window_from(SeqNum seq) const {
+  // A retransmission stays inside the peer's window like new data does; at
+  // SND.UNA a closed window still takes one byte, which is then the probe
+  // (RFC 9293 §3.8.6.1; Linux tcp_retransmit_skb trims to the window too).
+  const std::uint32_t wnd = seq == snd_.una ? std::max(snd_.wnd, 1u) : snd_.wnd;
+  const SeqNum edge = snd_.una + wnd;
+  return seq_lt(seq, edge) ? edge.since(seq) : 0;
+}
+
 void Tcb::retransmit_head(Instant now, const char* why, std::uint32_t count) {
-  const std::uint32_t len =
-      static_cast<std::uint32_t>(std::min<std::size_t>(payload_room(), send_buf_.size()));
+  const std::uint32_t len = static_cast<std::uint32_t>(std::min<std::size_t>(
+      {payload_room(), send_buf_.size(), peer_window_from(snd_.una)}));
   const bool fin = fin_seq_ && snd_.una + len == *fin_seq_;
   if (len == 0 && !fin) return;
   send_range(snd_.una, len, fin, now, why, count);

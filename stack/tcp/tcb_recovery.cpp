@@ -168,9 +168,11 @@ std::optional<LostSpan> Tcb::next_lost() const {
 bool Tcb::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
                            std::uint32_t count) {
   const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(send_buf_.size());
+  const std::uint32_t window = peer_window_from(seq);
+  if (window == 0) return false;
   const std::uint32_t len =
       seq_lt(seq, data_end)
-          ? std::min({payload_room(), end.since(seq), data_end.since(seq)})
+          ? std::min({payload_room(), end.since(seq), data_end.since(seq), window})
           : 0;
   const bool fin = fin_seq_ && seq + len == *fin_seq_ && seq_gt(end, *fin_seq_);
   if (len == 0 && !fin) return false;

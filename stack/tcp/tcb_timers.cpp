@@ -116,13 +116,16 @@ void Tcb::on_persist_timeout(Instant now) {
   ++env_.counters.zero_window_probes;
   trace(TraceKind::ZeroWindowProbe, now, snd_.una.raw(), persist_backoff_, 0, 0, 0,
         "persist timer: peer's window is zero");
-  // RFC 9293 §3.8.6.1: send one byte beyond the closed window.
+  // RFC 9293 §3.8.6.1: send one byte beyond the closed window. A receiver
+  // whose window is zero discards it, so SND.NXT stays: when the window
+  // opens, sending resumes at SND.UNA with that byte instead of leaving a
+  // one-byte hole for loss recovery to find. SND.MAX covers it, so an ACK
+  // of the byte from a receiver that kept it is valid.
   scratch_.resize(1);
   send_buf_.peek(0, scratch_);
   transmit(snd_.una, Ack, scratch_, {}, now, "zero-window probe", persist_backoff_ + 1);
-  if (snd_.nxt == snd_.una) snd_.nxt = snd_.una + 1;
-  if (seq_lt(snd_.max, snd_.nxt)) {
-    snd_.max = snd_.nxt;
+  if (seq_lt(snd_.max, snd_.una + 1)) {
+    snd_.max = snd_.una + 1;
     bytes_sent_ += 1;
   }
   ++persist_backoff_;

@@ -151,9 +151,9 @@ class TcpHarness {
   }
 
   /// Active open to kRemote:kRemotePort, completed with a SYN-ACK (IRS = irs).
-  /// Returns the socket; iss holds our ISS afterwards.
+  /// Returns the socket; iss holds our ISS afterwards. SACK only if peer_sack.
   SocketId established_client(std::uint32_t irs = 1000, std::optional<std::uint8_t> peer_ws = 7,
-                              std::uint16_t peer_mss = 1460) {
+                              std::uint16_t peer_mss = 1460, bool peer_sack = false) {
     const SocketId id = *layer.open();
     EXPECT_TRUE(layer.bind(id, kLocal, kLocalPort).ok());
     EXPECT_TRUE(layer.connect(id, kRemote, kRemotePort, now).ok());
@@ -162,6 +162,7 @@ class TcpHarness {
     SegSpec synack{.flags = wire::tcp_flags::Syn | wire::tcp_flags::Ack, .seq = irs, .ack = iss + 1};
     synack.options.mss = peer_mss;
     synack.options.window_scale = peer_ws;
+    synack.options.sack_permitted = peer_sack;
     in(synack);
     out();  // the handshake ACK
     (void)drain();

@@ -16,21 +16,8 @@ using namespace wire::tcp_flags;
 constexpr std::uint32_t kIrs = 1000;
 constexpr std::uint32_t kMss = 1460;
 
-/// An established client whose peer permitted SACK (the harness's does not).
-SocketId sack_client(TcpHarness& h) {
-  const SocketId id = *h.layer.open();
-  EXPECT_TRUE(h.layer.bind(id, kLocal, kLocalPort).ok());
-  EXPECT_TRUE(h.layer.connect(id, kRemote, kRemotePort, h.now).ok());
-  h.iss = h.out().h.seq;
-  SegSpec synack{.flags = Syn | Ack, .seq = kIrs, .ack = h.iss + 1};
-  synack.options.mss = kMss;
-  synack.options.window_scale = 7;
-  synack.options.sack_permitted = true;
-  h.in(synack);
-  h.out();  // the handshake ACK
-  (void)h.drain();
-  return id;
-}
+/// An established client whose peer permitted SACK (the harness's does not by default).
+SocketId sack_client(TcpHarness& h) { return h.established_client(kIrs, 7, kMss, true); }
 
 /// The peer's receive side, one full-sized segment per index: it ACKs the
 /// first missing segment and SACKs what it holds above it.
