@@ -27,6 +27,7 @@ enum class TraceKind : std::uint8_t {
   TimeWaitEnter,     // a = expiry µs
   TimeWaitExpire,
   Drop,              // a = seq, b = ack, c = flags, d = payload length, e = window field
+  PathMtu,           // a = new send MSS, b = previous one, c = path MTU
 };
 
 /// One event. The meaning of a..e depends on `kind` (see TraceKind);
@@ -98,6 +99,7 @@ constexpr const char* trace_kind_name(TraceKind k) {
     case TraceKind::TimeWaitEnter: return "time-wait";
     case TraceKind::TimeWaitExpire: return "time-wait-expire";
     case TraceKind::Drop: return "drop";
+    case TraceKind::PathMtu: return "pmtu";
   }
   return "?";
 }

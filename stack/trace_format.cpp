@@ -177,6 +177,10 @@ std::string detail(const TraceEvent& e, bool absolute) {
       return with_reason("", e.reason);
     case TraceKind::Drop:
       return with_reason(is_segment(e) ? segment_text(e, absolute) : "", e.reason);
+    case TraceKind::PathMtu:
+      return with_reason("path MTU " + std::to_string(e.c) + ": mss " + std::to_string(e.b) +
+                             " → " + std::to_string(e.a),
+                         e.reason);
   }
   return "";
 }
@@ -320,6 +324,11 @@ void detail_json(JsonObject& j, const TraceEvent& e) {
       j.num("expires_us", e.a);
       return;
     case TraceKind::TimeWaitExpire:
+      return;
+    case TraceKind::PathMtu:
+      j.num("mss", e.a);
+      j.num("mss_before", e.b);
+      j.num("path_mtu", e.c);
       return;
   }
 }

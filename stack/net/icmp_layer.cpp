@@ -116,10 +116,10 @@ void IcmpLayer::on_error(const wire::IcmpView& icmp, Instant now) {
   }
   if (kind == Kind::FragmentationNeeded) {
     // RFC 1191 §4: next-hop MTU, or §5's plateau guess when a router says 0.
-    std::size_t reported = icmp.next_hop_mtu();
-    if (reported == 0) reported = plateau_below(original->total_length());
-    ipv4_.note_path_mtu(original->destination(), reported);
-    mtu = static_cast<std::uint16_t>(ipv4_.path_mtu(original->destination()));
+    // Only the transport that owns the quoted flow may act on it (RFC 5927
+    // §7.2, RFC 8201 §4): any host on the link can send this message.
+    mtu = icmp.next_hop_mtu();
+    if (mtu == 0) mtu = static_cast<std::uint16_t>(plateau_below(original->total_length()));
   }
   if (!ipv4_.deliver_error(kind, icmp.type(), icmp.code(), mtu, *original, now)) {
     ++counters_.rx_errors_dropped_no_transport;

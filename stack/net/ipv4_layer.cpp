@@ -245,6 +245,8 @@ Result<void> Ipv4Layer::send_segmented(const Route& r, wire::Ipv4Header h, Bytes
   return {};
 }
 
+std::size_t Ipv4Layer::link_mtu() const { return interface_.mtu(); }
+
 std::size_t Ipv4Layer::path_mtu(wire::Ipv4Address dst) const {
   for (const auto& p : path_mtus_) {
     if (p.destination == dst && p.expires > now_) return p.mtu;

@@ -71,6 +71,7 @@ class Ipv4Layer final : public Ipv4Output {
   Result<void> send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst, IpProtocol protocol,
                          Bytes payload, const Ipv4SendOptions& options) override;
   std::size_t path_mtu(wire::Ipv4Address dst) const override;
+  std::size_t link_mtu() const override;
   void note_path_mtu(wire::Ipv4Address dst, std::size_t mtu) override;
   wire::Ipv4Address local_address() const override { return interface_.address().address; }
   bool is_local_address(wire::Ipv4Address a) const override;

@@ -71,8 +71,12 @@ class Ipv4Output {
   /// The largest IPv4 datagram toward `dst` that needs no fragmentation
   /// (interface MTU, lowered by path-MTU discoveries).
   virtual std::size_t path_mtu(wire::Ipv4Address dst) const = 0;
+  /// The interface MTU: the largest datagram this host can receive, which
+  /// the MSS it offers is made from (RFC 9293 §3.7.1 MMS_R).
+  virtual std::size_t link_mtu() const = 0;
   /// Lowers the path MTU toward `dst` (RFC 1191). The layer clamps it from
-  /// below so a forged ICMP message cannot shrink segments to nothing.
+  /// below so a forged ICMP message cannot shrink segments to nothing;
+  /// callers act only on messages that quote a flow of theirs.
   virtual void note_path_mtu(wire::Ipv4Address dst, std::size_t mtu) = 0;
   /// The interface's own address; a transport uses it as the source for
   /// sockets bound to 0.0.0.0.

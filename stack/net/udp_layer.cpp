@@ -353,31 +353,48 @@ void UdpLayer::on_icmp_error(const IcmpErrorInfo& error, Instant /*now*/) {
     ++counters_.icmp_errors_ignored;
     return;
   }
-  if (error.kind == IcmpErrorInfo::Kind::FragmentationNeeded && error.next_hop_mtu != 0) {
-    ip_.note_path_mtu(error.original_dst, error.next_hop_mtu);  // RFC 1191
-  }
   const std::uint16_t src_port = load_be16(error.transport_header, 0);
   const std::uint16_t dst_port = load_be16(error.transport_header, 2);
-  const Errc reported = hard_error(error.kind);
-  const auto it = by_port_.find(src_port);
-  if (reported == Errc::Ok || it == by_port_.end()) {
-    ++counters_.icmp_errors_ignored;
+  const auto owner = error_owner(error, src_port, dst_port);
+  if (!owner) {
+    ++counters_.icmp_errors_ignored;  // quotes a datagram no socket of ours sent
     return;
+  }
+  if (error.kind == IcmpErrorInfo::Kind::FragmentationNeeded && error.next_hop_mtu != 0) {
+    ip_.note_path_mtu(error.original_dst, error.next_hop_mtu);  // RFC 1191, RFC 8201 §4
   }
   // Only a connected socket learns of the error (BSD/Linux behaviour): an
   // unconnected one cannot tell which of its peers the error concerns.
-  for (const std::size_t slot : it->second) {
-    Socket& s = *slots_[slot].socket;
-    if (!s.connected() || s.remote_address != error.original_dst || s.remote_port != dst_port) {
-      continue;
-    }
-    if (!s.local_address.is_unspecified() && s.local_address != error.original_src) continue;
-    s.pending_error = reported;
-    ++counters_.icmp_errors_delivered;
-    events_.push({IpProtocol::Udp, id_of(slot), SocketEventKind::Readable, reported});
+  Socket& s = *slots_[*owner].socket;
+  const Errc reported = hard_error(error.kind);
+  if (reported == Errc::Ok || !s.connected()) {
+    ++counters_.icmp_errors_ignored;
     return;
   }
-  ++counters_.icmp_errors_ignored;
+  s.pending_error = reported;
+  ++counters_.icmp_errors_delivered;
+  events_.push({IpProtocol::Udp, id_of(*owner), SocketEventKind::Readable, reported});
+}
+
+std::optional<std::size_t> UdpLayer::error_owner(const IcmpErrorInfo& error,
+                                                 std::uint16_t src_port,
+                                                 std::uint16_t dst_port) const {
+  // The socket that could have sent the quoted datagram: bound to its source
+  // port and address, and if connected, connected to its destination; a
+  // connected match wins over an unconnected one.
+  const auto it = by_port_.find(src_port);
+  if (it == by_port_.end()) return std::nullopt;
+  std::optional<std::size_t> unconnected;
+  for (const std::size_t slot : it->second) {
+    const Socket& s = *slots_[slot].socket;
+    if (!s.local_address.is_unspecified() && s.local_address != error.original_src) continue;
+    if (!s.connected()) {
+      if (!unconnected) unconnected = slot;
+      continue;
+    }
+    if (s.remote_address == error.original_dst && s.remote_port == dst_port) return slot;
+  }
+  return unconnected;
 }
 
 void UdpLayer::poll(Instant /*now*/) {}

@@ -65,7 +65,7 @@ struct UdpCounters {
   std::uint64_t rx_queue_overflow = 0;
   std::uint64_t rx_shut_down = 0;        // dropped: the socket's read side is shut down
   std::uint64_t icmp_errors_delivered = 0;
-  std::uint64_t icmp_errors_ignored = 0;  // soft errors, or no connected socket concerned
+  std::uint64_t icmp_errors_ignored = 0;  // soft errors, no socket concerned, or not connected
 
   template <typename F>
   void for_each(F&& f) const {
@@ -170,6 +170,9 @@ class UdpLayer final : public TransportProtocol {
   std::vector<std::size_t> matching_sockets(const Ipv4PacketInfo& info, std::uint16_t src_port,
                                             std::uint16_t dst_port) const;
   void enqueue(std::size_t slot, const Ipv4PacketInfo& info, std::uint16_t src_port, Bytes data);
+  /// The socket an ICMP error's quoted datagram came from, if any.
+  std::optional<std::size_t> error_owner(const IcmpErrorInfo& error, std::uint16_t src_port,
+                                         std::uint16_t dst_port) const;
 
   Ipv4Output& ip_;
   Rng& rng_;

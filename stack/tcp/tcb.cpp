@@ -56,7 +56,7 @@ bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
 
 void Tcb::open_active(SeqNum iss, Instant now) {
   snd_.iss = snd_.una = snd_.nxt = snd_.max = snd_.recover = small_end_ = iss;
-  rcv_.mss = local_mss();
+  rcv_.mss = receive_mss();
   set_state(TcpState::SynSent, "connect(): sending SYN", now);
   send_syn(now);
   arm_timers(now);
@@ -89,8 +89,8 @@ void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_ms
   irs_known_ = true;
   rcv_.nxt = ack.seq();
   rcv_.adv_edge = rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(recv_.free(), 65535));
-  rcv_.mss = local_mss();
-  snd_.mss = std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, rcv_.mss), 64);
+  rcv_.mss = receive_mss();
+  snd_.mss = std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, path_mss()), 64);
   snd_.wnd_shift = rcv_.wnd_shift = 0;  // a cookie cannot remember window scaling
   snd_.wnd = snd_.max_wnd = ack.header.window;
   snd_.wl1 = ack.seq();
@@ -157,17 +157,24 @@ void Tcb::abort(Instant now) {
 }
 
 void Tcb::on_icmp_error(const net::IcmpErrorInfo& err, SeqNum quoted_seq, Instant now) {
-  ++env_.counters.icmp_errors;
   // RFC 5927 §4.1: act only if the quoted sequence number is in flight.
-  if (!(seq_le(snd_.una, quoted_seq) && seq_lt(quoted_seq, snd_.max))) return;
+  if (!(seq_le(snd_.una, quoted_seq) && seq_lt(quoted_seq, snd_.max))) {
+    ++env_.counters.icmp_errors_ignored;
+    return;
+  }
+  ++env_.counters.icmp_errors;
   using Kind = net::IcmpErrorInfo::Kind;
   const bool opening = state_ == TcpState::SynSent;
   switch (err.kind) {
     case Kind::FragmentationNeeded: {
+      // This connection's own segment was too big: the path MTU toward its
+      // peer is lowered (RFC 1191, RFC 8201 §4 only for a matching flow).
       if (err.next_hop_mtu != 0) env_.ip.note_path_mtu(tuple_.remote_addr, err.next_hop_mtu);
-      const std::uint32_t mss = local_mss();
+      const std::uint32_t mss = path_mss();
       if (mss >= snd_.mss) return;
       // RFC 1191 §6.5: shrink the MSS and resend what is in flight at once.
+      trace(TraceKind::PathMtu, now, mss, snd_.mss, static_cast<std::int64_t>(env_.ip.path_mtu(tuple_.remote_addr)), 0, 0,
+            "ICMP fragmentation needed for a segment in flight");
       snd_.mss = mss;
       cc_->set_mss(mss);
       ++env_.counters.pmtu_updates;

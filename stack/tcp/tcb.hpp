@@ -231,7 +231,10 @@ class Tcb {
   void arm_timers(Instant now);
   std::uint32_t flight() const { return snd_.nxt.since(snd_.una); }
   std::uint32_t unsent() const;
-  std::uint16_t local_mss() const;
+  /// The MSS we offer: what the interface can receive (MMS_R).
+  std::uint16_t receive_mss() const;
+  /// The most we send per segment toward the peer: the path MTU's MSS.
+  std::uint16_t path_mss() const;
   /// RFC 2018 SACK blocks for the ACK being sent (none without out-of-order
   /// data), after an RFC 2883 D-SACK block for duplicate data just received.
   void add_sack_blocks(wire::TcpOptions& options) const;

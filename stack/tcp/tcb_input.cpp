@@ -428,8 +428,8 @@ void Tcb::take_syn_options(const Segment& syn) {
   const wire::TcpOptions& o = syn.header.options;
   // RFC 9293 §3.7.1: without the option the peer's MSS is 536.
   const std::uint32_t peer_mss = o.mss.value_or(536);
-  snd_.mss = std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, local_mss()), 64);
-  rcv_.mss = local_mss();
+  snd_.mss = std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, path_mss()), 64);
+  rcv_.mss = receive_mss();
   // RFC 7323 §2.2: scaling is on only when both SYNs carry the option.
   peer_ws_ok_ = env_.settings.window_scaling && o.window_scale.has_value();
   snd_.wnd_shift = peer_ws_ok_ ? *o.window_scale : 0;

@@ -10,11 +10,18 @@ namespace tapstack::tcp {
 
 using namespace wire::tcp_flags;
 
-std::uint16_t Tcb::local_mss() const {
-  // RFC 9293 §3.7.1 / RFC 879: MSS = MTU - 20 (IPv4) - 20 (TCP).
-  const std::size_t mtu = env_.ip.path_mtu(tuple_.remote_addr);
+namespace {
+
+/// RFC 9293 §3.7.1 / RFC 879: MSS = MTU - 20 (IPv4) - 20 (TCP).
+std::uint16_t mss_for(std::size_t mtu) {
   return static_cast<std::uint16_t>(std::clamp<std::size_t>(mtu, 128, 65535) - 40);
 }
+
+}  // namespace
+
+std::uint16_t Tcb::receive_mss() const { return mss_for(env_.ip.link_mtu()); }
+
+std::uint16_t Tcb::path_mss() const { return mss_for(env_.ip.path_mtu(tuple_.remote_addr)); }
 
 std::size_t Tcb::sack_block_count() const {
   if (!sack_ok_) return 0;
@@ -192,7 +199,7 @@ void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const
 
 void Tcb::send_syn(Instant now) {
   wire::TcpOptions options;
-  options.mss = local_mss();
+  options.mss = receive_mss();
   // RFC 7323 §1.3: offer scaling on our SYN; answer a SYN only if it offered.
   const bool offer_ws = env_.settings.window_scaling && (!passive_ || peer_ws_ok_);
   if (offer_ws) options.window_scale = rcv_.wnd_shift;

@@ -233,7 +233,8 @@ void TcpLayer::send_syn_cookie(const Segment& syn, Instant now, SocketId listene
   h.ack = (syn.seq() + 1).raw();
   h.flags = Syn | Ack;
   h.window = static_cast<std::uint16_t>(std::min<std::size_t>(settings_.recv_buffer, 65535));
-  h.options.mss = static_cast<std::uint16_t>(std::clamp<std::size_t>(ip_.path_mtu(syn.src), 128, 65535) - 40);
+  // The MSS we can receive (RFC 9293 §3.7.1), whatever the path MTU toward the peer.
+  h.options.mss = static_cast<std::uint16_t>(std::clamp<std::size_t>(ip_.link_mtu(), 128, 65535) - 40);
   trace_segment(TraceKind::SegmentOut, now, listener, tuple, h, 0, "SYN-ACK (SYN cookie)");
   const auto bytes = wire::build_tcp(syn.dst, syn.src, h, {});
   (void)ip_.send_ipv4(syn.dst, syn.src, net::IpProtocol::Tcp, bytes,
@@ -312,12 +313,18 @@ void TcpLayer::reset_for(const Segment& seg, Instant now, const char* why) {
 }
 
 void TcpLayer::on_icmp_error(const net::IcmpErrorInfo& error, Instant now) {
-  if (error.protocol != net::IpProtocol::Tcp || error.transport_header.size() < 8) return;
+  if (error.protocol != net::IpProtocol::Tcp || error.transport_header.size() < 8) {
+    ++counters_.icmp_errors_ignored;
+    return;
+  }
   const Bytes th = error.transport_header;
   const FourTuple tuple{error.original_src, load_be16(th, 0), error.original_dst,
                         load_be16(th, 2)};
   auto it = connections_.find(tuple);
-  if (it == connections_.end()) return;
+  if (it == connections_.end()) {
+    ++counters_.icmp_errors_ignored;
+    return;
+  }
   const std::uint32_t index = it->second;
   Tcb& t = *slots_[index].tcb;
   const TcpState before = t.state();

@@ -137,7 +137,8 @@ struct TcpCounters {
   std::uint64_t accept_queue_overflows = 0;
   std::uint64_t time_wait_expired = 0;
   std::uint64_t pmtu_updates = 0;
-  std::uint64_t icmp_errors = 0;
+  std::uint64_t icmp_errors = 0;          // acted on: quoting a segment in flight
+  std::uint64_t icmp_errors_ignored = 0;  // quoting no connection, or a sequence not in flight
 
   template <typename Fn>
   void for_each(Fn&& fn) const {
@@ -160,7 +161,7 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(syn_cookies_sent); TAPSTACK_TCP_COUNTER(syn_cookies_accepted);
     TAPSTACK_TCP_COUNTER(syn_cookies_failed); TAPSTACK_TCP_COUNTER(accept_queue_overflows);
     TAPSTACK_TCP_COUNTER(time_wait_expired); TAPSTACK_TCP_COUNTER(pmtu_updates);
-    TAPSTACK_TCP_COUNTER(icmp_errors);
+    TAPSTACK_TCP_COUNTER(icmp_errors); TAPSTACK_TCP_COUNTER(icmp_errors_ignored);
 #undef TAPSTACK_TCP_COUNTER
   }
 };

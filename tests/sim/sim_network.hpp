@@ -36,6 +36,7 @@ class SimHost final : public net::Ipv4Output {
   Result<void> send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst, net::IpProtocol,
                          Bytes payload, const net::Ipv4SendOptions&) override;
   std::size_t path_mtu(wire::Ipv4Address) const override { return mtu; }
+  std::size_t link_mtu() const override { return link; }
   void note_path_mtu(wire::Ipv4Address, std::size_t m) override { mtu = std::max<std::size_t>(m, 576); }
   wire::Ipv4Address local_address() const override { return addr_; }
   bool is_local_address(wire::Ipv4Address a) const override { return a == addr_; }
@@ -44,7 +45,8 @@ class SimHost final : public net::Ipv4Output {
   EventQueue& events() { return events_; }
   wire::Ipv4Address addr() const { return addr_; }
 
-  std::size_t mtu = 1500;
+  std::size_t mtu = 1500;   // toward the peer
+  std::size_t link = 1500;  // the interface's
   std::uint64_t packets_sent = 0;
 
  private:

@@ -183,11 +183,18 @@ inline std::optional<wire::ArpPacket> decode_arp_frame(Bytes frame) {
   return arp ? wire::ArpPacket::decode(*arp) : std::nullopt;
 }
 
-/// A Stack with a manual clock, a seeded RNG and a capturing sink.
+/// Keeps every trace event the stack emits.
+class TraceRecorder final : public TraceSink {
+ public:
+  void on_trace(const TraceEvent& e) override { events.push_back(e); }
+  std::vector<TraceEvent> events;
+};
+
+/// A Stack with a manual clock, a seeded RNG, a capturing sink and a trace recorder.
 class StackHarness {
  public:
   explicit StackHarness(const StackConfig& config = default_config(), std::uint64_t seed = 1)
-      : rng(seed), stack(config, sink, rng) {
+      : rng(seed), stack(config, sink, rng, &trace) {
     stack.poll(now);  // tells the stack the time, as the daemon does before any send
   }
 
@@ -216,6 +223,7 @@ class StackHarness {
 
   SeededRng rng;
   CapturingSink sink;
+  TraceRecorder trace;
   Instant now{std::chrono::seconds{1000}};
   Stack stack;
 };

@@ -68,12 +68,14 @@ class FakeIpv4Output final : public net::Ipv4Output {
     return {};
   }
   std::size_t path_mtu(wire::Ipv4Address) const override { return mtu; }
+  std::size_t link_mtu() const override { return link; }
   void note_path_mtu(wire::Ipv4Address, std::size_t m) override { mtu = std::max<std::size_t>(m, 576); }
   wire::Ipv4Address local_address() const override { return kLocal; }
   bool is_local_address(wire::Ipv4Address a) const override { return a == kLocal; }
 
   std::deque<OutSegment> sent;
-  std::size_t mtu = 1500;
+  std::size_t mtu = 1500;   // toward the peer
+  std::size_t link = 1500;  // the interface's
   bool all_dont_fragment = true;
 };
 

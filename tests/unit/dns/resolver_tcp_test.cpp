@@ -33,6 +33,7 @@ class Host final : public net::Ipv4Output {
     return {};
   }
   std::size_t path_mtu(wire::Ipv4Address) const override { return 1500; }
+  std::size_t link_mtu() const override { return 1500; }
   void note_path_mtu(wire::Ipv4Address, std::size_t) override {}
   wire::Ipv4Address local_address() const override { return address_; }
   bool is_local_address(wire::Ipv4Address a) const override { return a == address_; }

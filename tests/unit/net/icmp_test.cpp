@@ -163,24 +163,26 @@ TEST(IcmpRateLimit, TokenBucketLimitsErrors) {
   EXPECT_EQ(h.take_frames().size(), 3u);
 }
 
-TEST_F(IcmpTest, FragNeededLowersPathMtuAndReachesTransport) {
+TEST_F(IcmpTest, FragNeededReachesTransportWhichAloneMayLowerThePathMtu) {
   FakeTransport tcp;
   h.stack.register_transport(net::IpProtocol::Tcp, tcp);
   const auto segment = pattern(20, 1);
   const auto original = ipv4_packet({.src = kStackIp, .dst = kRemoteIp, .protocol = kProtoTcp, .df = true}, segment);
   const Buffer quote(original.begin(), original.begin() + 28);
   h.receive(ipv4_frame({.src = kGatewayIp, .protocol = kProtoIcmp}, icmp_message(3, 4, 1300, quote)));
-  EXPECT_EQ(h.stack.ipv4().path_mtu(kRemoteIp), 1300u);
+  // RFC 8201 §4: the ICMP layer cannot tell a real flow from a forged quote.
+  EXPECT_EQ(h.stack.ipv4().path_mtu(kRemoteIp), 1500u);
   ASSERT_EQ(tcp.errors.size(), 1u);
   const auto& e = tcp.errors[0];
   EXPECT_EQ(e.info.kind, net::IcmpErrorInfo::Kind::FragmentationNeeded);
   EXPECT_EQ(e.info.next_hop_mtu, 1300);
   EXPECT_EQ(e.info.original_dst, kRemoteIp);
   EXPECT_EQ(e.transport_header, Buffer(segment.begin(), segment.begin() + 8));
-  // A forged tiny MTU is clamped.
-  h.receive(ipv4_frame({.src = kGatewayIp, .protocol = kProtoIcmp}, icmp_message(3, 4, 100, quote)));
+}
+
+TEST_F(IcmpTest, ReportedPathMtuIsClampedFromBelow) {
+  h.stack.ipv4().note_path_mtu(kRemoteIp, 100);
   EXPECT_EQ(h.stack.ipv4().path_mtu(kRemoteIp), net::Ipv4Layer::kMinPathMtu);
-  EXPECT_EQ(tcp.errors.back().info.next_hop_mtu, net::Ipv4Layer::kMinPathMtu);
 }
 
 TEST_F(IcmpTest, FragNeededWithoutMtuUsesPlateau) {
@@ -189,7 +191,8 @@ TEST_F(IcmpTest, FragNeededWithoutMtuUsesPlateau) {
   const auto original = ipv4_packet({.src = kStackIp, .dst = kRemoteIp, .protocol = kProtoTcp}, pattern(1480));
   h.receive(ipv4_frame({.src = kGatewayIp, .protocol = kProtoIcmp},
                        icmp_message(3, 4, 0, Bytes(original).first(28))));
-  EXPECT_EQ(h.stack.ipv4().path_mtu(kRemoteIp), 1492u);
+  ASSERT_EQ(tcp.errors.size(), 1u);
+  EXPECT_EQ(tcp.errors[0].info.next_hop_mtu, 1492);
 }
 
 TEST_F(IcmpTest, UnreachableAndTimeExceededReachTransport) {

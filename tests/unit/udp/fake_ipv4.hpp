@@ -29,6 +29,7 @@ class FakeIpv4 final : public net::Ipv4Output {
     return {};
   }
   std::size_t path_mtu(wire::Ipv4Address) const override { return mtu; }
+  std::size_t link_mtu() const override { return link; }
   void note_path_mtu(wire::Ipv4Address dst, std::size_t value) override {
     noted_mtu_for = dst;
     mtu = value;
@@ -40,7 +41,8 @@ class FakeIpv4 final : public net::Ipv4Output {
 
   std::vector<SentIpv4> sent;
   Errc fail_with = Errc::Ok;
-  std::size_t mtu = 1500;
+  std::size_t mtu = 1500;   // toward the peer
+  std::size_t link = 1500;  // the interface's
   wire::Ipv4Address noted_mtu_for;
 };
 

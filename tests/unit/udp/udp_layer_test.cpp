@@ -270,6 +270,21 @@ TEST_F(UdpLayerTest, FragmentationNeededLowersPathMtu) {
   EXPECT_EQ(ip.noted_mtu_for, kPeerAddress);
 }
 
+TEST_F(UdpLayerTest, FragmentationNeededForNoSocketOfOursLeavesPathMtu) {
+  const auto id = *udp.open();
+  ASSERT_TRUE(udp.connect(id, kPeerAddress, 53).ok());
+  const std::uint16_t port = (*udp.info(id)).local_port;
+  // Quotes a port nobody bound, then our port toward another peer port.
+  for (const auto& [src, dst] : {std::pair<std::uint16_t, std::uint16_t>{port + 1, 53}, {port, 54}}) {
+    auto e = port_unreachable(src, kPeerAddress, dst);
+    e.kind = IcmpErrorInfo::Kind::FragmentationNeeded;
+    e.next_hop_mtu = 600;
+    udp.on_icmp_error(e, Instant{});
+  }
+  EXPECT_EQ(ip.mtu, 1500u);
+  EXPECT_EQ(udp.counters().icmp_errors_ignored, 2u);
+}
+
 TEST_F(UdpLayerTest, QueueOverflowIsCounted) {
   settings.recv_queue_datagrams = 3;
   UdpLayer small{ip, rng, events, settings};
