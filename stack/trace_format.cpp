@@ -100,8 +100,8 @@ std::string options_text(const TraceEvent& e, const Bases& b, bool absolute) {
     const bool ours = !outgoing(e);
     std::string blocks;
     for (std::size_t i = 0; i < o.sack_count && i < o.sack.size(); ++i) {
-      blocks += " " + std::to_string(rel(o.sack[i].left, b, ours, absolute)) + ":" +
-                std::to_string(rel(o.sack[i].right, b, ours, absolute));
+      blocks.append(1, ' ').append(std::to_string(rel(o.sack[i].left, b, ours, absolute)));
+      blocks.append(1, ':').append(std::to_string(rel(o.sack[i].right, b, ours, absolute)));
     }
     add("sack" + blocks);
   }
@@ -246,8 +246,10 @@ std::string options_json(const TraceEvent& e, const Bases& b) {
   if (o.window_scale) j.num("wscale", *o.window_scale);
   if (o.sack_permitted) j.boolean("sack_permitted", true);
   if (o.timestamps) {
-    j.raw("ts", "[" + std::to_string(o.timestamps->value) + "," +
-                    std::to_string(o.timestamps->echo_reply) + "]");
+    std::string ts = "[";
+    ts.append(std::to_string(o.timestamps->value)).append(1, ',');
+    ts.append(std::to_string(o.timestamps->echo_reply)).append(1, ']');
+    j.raw("ts", ts);
   }
   if (o.sack_count > 0) {
     std::string blocks = "[";
@@ -366,7 +368,7 @@ std::string segment_reason(const TraceEvent& e) {
 
 std::string format_trace_line(const TraceEvent& e, const TraceFormatOptions& options) {
   std::string line = pad_left(seconds(to_micros(e.at)), 12);
-  line += " " + pad_right(e.socket ? "#" + std::to_string(e.socket.value) : "-", 7);
+  line.append(1, ' ').append(pad_right(e.socket ? std::to_string(e.socket.value).insert(0, 1, '#') : "-", 7));
   if (has_tuple(e)) {
     const char* dir = e.kind == TraceKind::SegmentIn ? " < "
                       : outgoing(e)                  ? " > "
@@ -376,7 +378,8 @@ std::string format_trace_line(const TraceEvent& e, const TraceFormatOptions& opt
   } else {
     line += pad_right("", 45);
   }
-  line += " " + pad_right(trace_kind_name(e.kind), 16) + " " + detail(e, options.absolute);
+  line.append(1, ' ').append(pad_right(trace_kind_name(e.kind), 16)).append(1, ' ');
+  line.append(detail(e, options.absolute));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
