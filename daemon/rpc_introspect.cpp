@@ -6,6 +6,7 @@
 
 #include "daemon/impair_link.hpp"
 #include "daemon/rpc_server.hpp"
+#include "daemon/stack_driver.hpp"
 #include "stack/dns/resolver.hpp"
 #include "stack/net/udp_layer.hpp"
 #include "stack/stack.hpp"

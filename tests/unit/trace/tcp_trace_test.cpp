@@ -156,12 +156,16 @@ TEST(TraceRetransmit, RtoRetransmitIsNumbered) {
   for (const auto& e : h.trace.events) {
     if (e.kind == TraceKind::Retransmit) rexmits.push_back(&e);
   }
-  ASSERT_EQ(rexmits.size(), 2u);
+  ASSERT_GE(rexmits.size(), 2u);
   EXPECT_GT(rexmits[0]->d, 0);
-  EXPECT_EQ(rexmits[1]->d, 2 * rexmits[0]->d);
   const auto ms = [](std::int64_t us) { return std::to_string(us / 1000) + ".000 ms"; };
-  EXPECT_THAT(format_trace_line(*rexmits[0]), HasSubstr("retries 1 rto " + ms(rexmits[0]->d)));
-  EXPECT_THAT(format_trace_line(*rexmits[1]), HasSubstr("retries 2 rto " + ms(rexmits[1]->d)));
+  for (std::size_t i = 0; i < rexmits.size(); ++i) {
+    if (i > 0) {
+      EXPECT_EQ(rexmits[i]->d, 2 * rexmits[i - 1]->d);
+    }
+    EXPECT_THAT(format_trace_line(*rexmits[i]),
+                HasSubstr("retries " + std::to_string(i + 1) + " rto " + ms(rexmits[i]->d)));
+  }
   EXPECT_THAT(format_trace_json(*rexmits[1]), HasSubstr("\"rto_us\":" + std::to_string(rexmits[1]->d)));
 }
 
