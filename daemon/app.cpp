@@ -42,7 +42,8 @@ App::App(config::Config config, Options options)
   driver_->set_impairment(&impair_->model());
   rpc_ = std::make_unique<RpcServer>(
       io_, config_.rpc,
-      StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver(), &impair_->model()},
+      StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver(), &impair_->model(),
+                   tap_->name(), tap_->offload()},
       *driver_);
   stack_->tcp().set_trace_sink(trace_hub_.get());
   rpc_->set_watch(trace_hub_.get(), capture_.get());

@@ -1,5 +1,7 @@
 #pragma once
 // The parts of the stack the RPC server works with, handed over by App.
+#include <string>
+
 namespace tapstack {
 class Stack;
 namespace tcp {
@@ -24,6 +26,8 @@ struct StackHandles {
   net::UdpLayer& udp;
   dns::Resolver& resolver;
   link::Impairment* impairment = nullptr;  // the link impairment model (`tapstack impair`)
+  std::string interface;                   // the TAP's name (`tapstack status`)
+  bool offload = false;                    // the TAP cuts and checksums for the stack
 };
 
 }  // namespace tapstack::daemon

@@ -6,6 +6,7 @@
 
 #include "daemon/impair_link.hpp"
 #include "daemon/rpc_server.hpp"
+#include "daemon/stack_driver.hpp"
 #include "stack/dns/resolver.hpp"
 #include "stack/net/udp_layer.hpp"
 #include "stack/stack.hpp"
@@ -50,6 +51,18 @@ json tcp_socket(const tcp::TcpSocketInfo& s) {
               {"error", describe(s.error)}};
 }
 
+/// The built-in services that run, as "echo/tcp" ([services] in the config).
+json services_of(const ServiceSettings& s) {
+  json out = json::array();
+  for (const auto& [on, name] : {std::pair{s.echo, "echo/tcp"}, std::pair{s.discard, "discard/tcp"},
+                                 std::pair{s.daytime, "daytime/tcp"},
+                                 std::pair{s.chargen, "chargen/tcp"},
+                                 std::pair{s.udp_echo, "echo/udp"}}) {
+    if (on) out.push_back(name);
+  }
+  return out;
+}
+
 json udp_socket(const net::UdpSocketInfo& s) {
   return json{{"id", s.id.value},
               {"local", s.local_address.to_string() + ":" + std::to_string(s.local_port)},
@@ -74,14 +87,17 @@ std::string RpcServer::introspect(rpc::MessageType type) const {
                  {"pid", ::getpid()},
                  {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(up).count()},
                  {"interface",
-                  {{"mac", cfg.mac.to_string()},
+                  {{"name", stack_.interface},
+                   {"offload", stack_.offload},
+                   {"mac", cfg.mac.to_string()},
                    {"address", cfg.address.to_string()},
                    {"gateway", cfg.gateway ? cfg.gateway->to_string() : ""},
                    {"mtu", cfg.mtu}}},
                  {"sessions", sessions_.size()},
                  {"sockets", bridges_.size()},
                  {"tcp_sockets", stack_.tcp.list().size()},
-                 {"udp_sockets", stack_.udp.list().size()}};
+                 {"udp_sockets", stack_.udp.list().size()},
+                 {"services", services_of(cfg.services)}};
       if (stack_.impairment) doc["impair"] = impairment_json(*stack_.impairment);
       break;
     }
@@ -91,6 +107,9 @@ std::string RpcServer::introspect(rpc::MessageType type) const {
         json row = tcp_socket(s);
         const auto owner = owners_.find(key_of(net::IpProtocol::Tcp, s.id));
         row["owner_pid"] = owner == owners_.end() ? 0 : owner->second;
+        if (s.time_wait_expires) {
+          row["time_wait_left_us"] = (*s.time_wait_expires - driver_.now()).count();
+        }
         tcp.push_back(std::move(row));
       }
       json udp = json::array();

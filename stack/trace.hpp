@@ -17,7 +17,7 @@ enum class TraceKind : std::uint8_t {
   SegmentIn,         // a = seq, b = ack, c = flags, d = payload length, e = window field
   SegmentOut,        // same fields as SegmentIn; reason says why it was sent
   RttSample,         // a = sample µs, b = srtt µs, c = rttvar µs, d = rto µs
-  Retransmit,        // a = seq, b = length, c = retries so far
+  Retransmit,        // a = seq, b = length, c = retries so far, d = rto µs in force (backed off)
   CongestionChange,  // a = cwnd, b = ssthresh, c = previous cwnd, d = previous ssthresh
   WindowUpdate,      // a = new send window (peer's, scaled), b = previous one
   ZeroWindowProbe,   // a = seq, b = probes so far

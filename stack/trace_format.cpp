@@ -24,22 +24,23 @@ std::string pad_left(std::string s, std::size_t width) {
   return s;
 }
 
-/// Microseconds as "seconds.micros".
-std::string seconds(std::int64_t micros) {
-  const bool negative = micros < 0;
-  const std::uint64_t m = negative ? static_cast<std::uint64_t>(-micros) : static_cast<std::uint64_t>(micros);
-  std::string frac = std::to_string(m % 1'000'000);
-  frac.insert(0, 6 - frac.size(), '0');
-  return (negative ? "-" : "") + std::to_string(m / 1'000'000) + "." + frac;
+/// `micros` as "[-]whole.frac" with `digits` fractional digits of `unit`.
+std::string fixed_point(std::int64_t micros, std::int64_t unit, int digits) {
+  const std::uint64_t m = micros < 0 ? 0 - static_cast<std::uint64_t>(micros)
+                                     : static_cast<std::uint64_t>(micros);
+  const auto u = static_cast<std::uint64_t>(unit);
+  std::string frac = std::to_string(m % u);
+  std::string s = micros < 0 ? "-" : "";
+  s.append(std::to_string(m / u)).append(1, '.');
+  s.append(static_cast<std::size_t>(digits) - frac.size(), '0').append(frac);
+  return s;
 }
 
+/// Microseconds as "seconds.micros".
+std::string seconds(std::int64_t micros) { return fixed_point(micros, 1'000'000, 6); }
+
 /// Microseconds as milliseconds with three decimals.
-std::string millis(std::int64_t micros) {
-  std::string frac = std::to_string((micros < 0 ? -micros : micros) % 1000);
-  frac.insert(0, 3 - frac.size(), '0');
-  return (micros < 0 ? "-" : "") + std::to_string((micros < 0 ? -micros : micros) / 1000) + "." +
-         frac + " ms";
-}
+std::string millis(std::int64_t micros) { return fixed_point(micros, 1000, 3).append(" ms"); }
 
 std::string endpoint(wire::Ipv4Address addr, std::uint16_t port) {
   return addr.to_string() + ":" + std::to_string(port);
@@ -99,8 +100,8 @@ std::string options_text(const TraceEvent& e, const Bases& b, bool absolute) {
     const bool ours = !outgoing(e);
     std::string blocks;
     for (std::size_t i = 0; i < o.sack_count && i < o.sack.size(); ++i) {
-      blocks += " " + std::to_string(rel(o.sack[i].left, b, ours, absolute)) + ":" +
-                std::to_string(rel(o.sack[i].right, b, ours, absolute));
+      blocks.append(1, ' ').append(std::to_string(rel(o.sack[i].left, b, ours, absolute)));
+      blocks.append(1, ':').append(std::to_string(rel(o.sack[i].right, b, ours, absolute)));
     }
     add("sack" + blocks);
   }
@@ -113,17 +114,26 @@ std::string segment_text(const TraceEvent& e, bool absolute) {
   const bool out = outgoing(e);
   const std::uint32_t seq = rel(u32(e.a), b, out, absolute);
   const auto len = static_cast<std::uint32_t>(e.d);
-  std::string s = pad_right("[" + tcpdump_flags(static_cast<std::uint8_t>(e.c)) + "]", 6);
-  s += "seq " + std::to_string(seq);
-  if (len > 0) s += ":" + std::to_string(seq + len);
-  if ((e.c & Ack) != 0) s += " ack " + std::to_string(rel(u32(e.b), b, !out, absolute));
-  s += " win " + std::to_string(e.e) + " len " + std::to_string(len);
+  std::string flags = "[";
+  flags.append(tcpdump_flags(static_cast<std::uint8_t>(e.c))).append(1, ']');
+  std::string s = pad_right(std::move(flags), 6);
+  s.append("seq ").append(std::to_string(seq));
+  if (len > 0) s.append(1, ':').append(std::to_string(seq + len));
+  if ((e.c & Ack) != 0) s.append(" ack ").append(std::to_string(rel(u32(e.b), b, !out, absolute)));
+  s.append(" win ").append(std::to_string(e.e)).append(" len ").append(std::to_string(len));
   const std::string opts = options_text(e, b, absolute);
-  if (!opts.empty()) s += " " + opts;
+  if (!opts.empty()) s.append(1, ' ').append(opts);
   return s;
 }
 
 std::string cwnd_value(std::int64_t v) { return v >= kInfiniteSsthresh ? "inf" : std::to_string(v); }
+
+/// "cwnd A → B", with "ssthresh C → D" only when ssthresh changed.
+std::string cwnd_text(const TraceEvent& e) {
+  std::string s = "cwnd " + cwnd_value(e.c) + " → " + cwnd_value(e.a);
+  if (e.b != e.d) s += " ssthresh " + cwnd_value(e.d) + " → " + cwnd_value(e.b);
+  return s;
+}
 
 std::string with_reason(std::string s, const char* reason) {
   if (reason != nullptr && reason[0] != '\0') s += (s.empty() ? "" : ": ") + std::string(reason);
@@ -148,12 +158,11 @@ std::string detail(const TraceEvent& e, bool absolute) {
                          e.reason);
     case TraceKind::Retransmit:
       return with_reason("seq " + std::to_string(rel(u32(e.a), b, true, absolute)) + " len " +
-                             std::to_string(e.b) + " retries " + std::to_string(e.c),
+                             std::to_string(e.b) + " retries " + std::to_string(e.c) + " rto " +
+                             millis(e.d),
                          e.reason);
     case TraceKind::CongestionChange:
-      return with_reason("cwnd " + cwnd_value(e.c) + " → " + cwnd_value(e.a) + " ssthresh " +
-                             cwnd_value(e.d) + " → " + cwnd_value(e.b),
-                         e.reason);
+      return with_reason(cwnd_text(e), e.reason);
     case TraceKind::WindowUpdate:
       return with_reason("peer window " + std::to_string(e.b) + " → " + std::to_string(e.a),
                          e.reason);
@@ -241,8 +250,10 @@ std::string options_json(const TraceEvent& e, const Bases& b) {
   if (o.window_scale) j.num("wscale", *o.window_scale);
   if (o.sack_permitted) j.boolean("sack_permitted", true);
   if (o.timestamps) {
-    j.raw("ts", "[" + std::to_string(o.timestamps->value) + "," +
-                    std::to_string(o.timestamps->echo_reply) + "]");
+    std::string ts = "[";
+    ts.append(std::to_string(o.timestamps->value)).append(1, ',');
+    ts.append(std::to_string(o.timestamps->echo_reply)).append(1, ']');
+    j.raw("ts", ts);
   }
   if (o.sack_count > 0) {
     std::string blocks = "[";
@@ -263,7 +274,12 @@ void segment_json(JsonObject& j, const TraceEvent& e) {
   j.num("seq", u32(e.a));
   j.num("seq_rel", rel(u32(e.a), b, out, false));
   j.num("ack", u32(e.b));
-  j.num("ack_rel", rel(u32(e.b), b, !out, false));
+  // Without the ACK flag the field means nothing, so has no relative value.
+  if ((e.c & Ack) != 0) {
+    j.num("ack_rel", rel(u32(e.b), b, !out, false));
+  } else {
+    j.raw("ack_rel", "null");
+  }
   j.str("flags", tcpdump_flags(static_cast<std::uint8_t>(e.c)));
   j.num("len", e.d);
   j.num("win", e.e);
@@ -294,6 +310,7 @@ void detail_json(JsonObject& j, const TraceEvent& e) {
       j.num("seq_rel", rel(u32(e.a), bases_of(e), true, false));
       j.num("len", e.b);
       j.num("retries", e.c);
+      j.num("rto_us", e.d);
       return;
     case TraceKind::CongestionChange:
       j.num("cwnd", e.a);
@@ -360,7 +377,7 @@ std::string segment_reason(const TraceEvent& e) {
 
 std::string format_trace_line(const TraceEvent& e, const TraceFormatOptions& options) {
   std::string line = pad_left(seconds(to_micros(e.at)), 12);
-  line += " " + pad_right(e.socket ? "#" + std::to_string(e.socket.value) : "-", 7);
+  line.append(1, ' ').append(pad_right(e.socket ? std::to_string(e.socket.value).insert(0, 1, '#') : "-", 7));
   if (has_tuple(e)) {
     const char* dir = e.kind == TraceKind::SegmentIn ? " < "
                       : outgoing(e)                  ? " > "
@@ -370,7 +387,8 @@ std::string format_trace_line(const TraceEvent& e, const TraceFormatOptions& opt
   } else {
     line += pad_right("", 45);
   }
-  line += " " + pad_right(trace_kind_name(e.kind), 16) + " " + detail(e, options.absolute);
+  line.append(1, ' ').append(pad_right(trace_kind_name(e.kind), 16)).append(1, ' ');
+  line.append(detail(e, options.absolute));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }

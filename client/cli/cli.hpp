@@ -22,8 +22,13 @@ bool write_all(int fd, const char* data, std::size_t len);
 /// Parses a dotted quad or resolves a name through the stack.
 bool lookup(const std::string& host, unsigned& address_host_order);
 
-int cmd_introspect(const std::string& what, bool json, bool internals);
-int cmd_ping(const std::string& host, int count, double interval, int size, double timeout);
+struct SocketsView;
+/// status, sockets, arp, counters: the daemon's document as text (sockets as
+/// `view` asks), or as it is with `json`.
+int cmd_introspect(const std::string& what, bool json, const SocketsView& view);
+/// `json`: one object per reply (or unreachable report), then the statistics.
+int cmd_ping(const std::string& host, int count, double interval, int size, double timeout,
+             bool json);
 int cmd_resolve(const std::string& name, bool json);
 int cmd_connect(const std::string& host, int port, bool udp, bool nodelay);
 int cmd_listen(int port, bool udp);

@@ -6,6 +6,7 @@
 
 #include "client/cli/cli.hpp"
 #include "client/cli/impair.hpp"
+#include "client/cli/sockets_table.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
@@ -19,41 +20,20 @@ void print_status(const json& d) {
   std::printf("tapstackd %s (pid %s), up %s s\n", text(d["version"]).c_str(),
               text(d["pid"]).c_str(), text(d["uptime_s"]).c_str());
   const auto& i = d["interface"];
-  std::printf("  address %s  gateway %s  mac %s  mtu %s\n", text(i["address"]).c_str(),
-              text(i["gateway"]).c_str(), text(i["mac"]).c_str(), text(i["mtu"]).c_str());
+  std::printf("  interface %s  address %s  gateway %s  mac %s  mtu %s  offload %s\n",
+              text(i["name"]).c_str(), text(i["address"]).c_str(), text(i["gateway"]).c_str(),
+              text(i["mac"]).c_str(), text(i["mtu"]).c_str(), i.value("offload", false) ? "on" : "off");
   std::printf("  sessions %s  client sockets %s  tcp %s  udp %s\n", text(d["sessions"]).c_str(),
               text(d["sockets"]).c_str(), text(d["tcp_sockets"]).c_str(),
               text(d["udp_sockets"]).c_str());
+  std::string services;
+  for (const auto& s : d["services"]) services += " " + text(s);
+  std::printf("  services%s\n", services.empty() ? " none" : services.c_str());
   if (!d.contains("impair")) return;
   if (d["impair"].value("active", false)) {
     print_impairment(d["impair"]);
   } else {
     std::printf("  impairment off\n");
-  }
-}
-
-void print_sockets(const json& d, bool internals) {
-  std::printf("%-5s %-12s %-21s %-21s %8s %8s %7s\n", "Proto", "State", "Local", "Peer", "Recv-Q",
-              "Send-Q", "Pid");
-  for (const auto& s : d["tcp"]) {
-    std::printf("%-5s %-12s %-21s %-21s %8s %8s %7s\n", "tcp", text(s["state"]).c_str(),
-                text(s["local"]).c_str(), text(s["remote"]).c_str(), text(s["recv_queued"]).c_str(),
-                text(s["send_queued"]).c_str(), text(s["owner_pid"]).c_str());
-    if (internals) {
-      std::printf(
-          "      snd_una %s snd_nxt %s rcv_nxt %s snd_wnd %s rcv_wnd %s mss %s cwnd %s "
-          "ssthresh %s\n      srtt %sus rttvar %sus rto %sus retrans %s sent %s rcvd %s\n",
-          text(s["snd_una"]).c_str(), text(s["snd_nxt"]).c_str(), text(s["rcv_nxt"]).c_str(),
-          text(s["snd_wnd"]).c_str(), text(s["rcv_wnd"]).c_str(), text(s["mss"]).c_str(),
-          text(s["cwnd"]).c_str(), text(s["ssthresh"]).c_str(), text(s["srtt_us"]).c_str(),
-          text(s["rttvar_us"]).c_str(), text(s["rto_us"]).c_str(), text(s["retransmits"]).c_str(),
-          text(s["bytes_sent"]).c_str(), text(s["bytes_received"]).c_str());
-    }
-  }
-  for (const auto& s : d["udp"]) {
-    std::printf("%-5s %-12s %-21s %-21s %8s %8s %7s\n", "udp", "-", text(s["local"]).c_str(),
-                text(s["remote"]).c_str(), text(s["queued_bytes"]).c_str(), "0",
-                text(s["owner_pid"]).c_str());
   }
 }
 
@@ -77,7 +57,7 @@ void print_counters(const json& d) {
 
 }  // namespace
 
-int cmd_introspect(const std::string& what, bool as_json, bool internals) {
+int cmd_introspect(const std::string& what, bool as_json, const SocketsView& view) {
   char* raw = nullptr;
   if (ts_introspect(what.c_str(), &raw) != 0) {
     print_error(what);
@@ -95,7 +75,7 @@ int cmd_introspect(const std::string& what, bool as_json, bool internals) {
     return kFailed;
   }
   if (what == "status") print_status(doc);
-  if (what == "sockets") print_sockets(doc, internals);
+  if (what == "sockets") std::printf("%s", sockets_table(doc, view).c_str());
   if (what == "arp") print_arp(doc);
   if (what == "counters") print_counters(doc);
   return kOk;

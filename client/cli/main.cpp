@@ -6,7 +6,9 @@
 
 #include "client/cli/cli.hpp"
 #include "client/cli/cmd_run.hpp"
+#include "client/cli/front_door.hpp"
 #include "client/cli/impair.hpp"
+#include "client/cli/sockets_table.hpp"
 #include "client/cli/watch.hpp"
 #include "tapstack/tapstack.h"
 
@@ -35,15 +37,27 @@ int main(int argc, char** argv) {
   if (const auto rc = run_from_argv(argc, argv)) return *rc;
   CLI::App app{"tapstack — talk to the tapstackd userland TCP/IP stack"};
   app.require_subcommand(1);
+  app.fallthrough();  // -S and -j also after the command word: `tapstack stats --json`
+  app.set_version_flag("--version", "tapstack " TAPSTACK_VERSION);
   std::string socket_path;
   bool json = false;
   app.add_option("-S,--socket", socket_path, "daemon socket (default $TAPSTACK_SOCKET or " TS_DEFAULT_SOCKET ")");
-  app.add_flag("-j,--json", json, "print JSON instead of tables");
+  app.add_flag("-j,--json", json, "print JSON instead of text (status, sockets, arp, stats, ping, resolve, impair, trace)");
 
+  std::string help_topic;
+  auto* help = app.add_subcommand("help", "this help, or a command's (`tapstack help trace`)");
+  help->add_option("command", help_topic, "a command");
   auto* status = app.add_subcommand("status", "daemon and interface status");
-  bool internals = false;
-  auto* sockets = app.add_subcommand("sockets", "list sockets (like ss)")->alias("ss");
-  sockets->add_flag("-i,--internals", internals, "TCP internals: sequence numbers, windows, RTT");
+  SocketsView view;
+  auto* sockets = app.add_subcommand("sockets", "list sockets (like ss; `tapstack ss -tin`)")->alias("ss");
+  sockets->add_flag("-i,--internals", view.internals, "TCP internals: sequence numbers, windows, RTT");
+  sockets->add_flag("-t,--tcp", view.tcp, "TCP sockets");
+  sockets->add_flag("-u,--udp", view.udp, "UDP sockets");
+  sockets->add_flag("-l,--listening", view.listening, "only listening sockets");
+  sockets->add_flag("-a,--all", view.all, "listening and other sockets (the default)");
+  bool always = false;  // ss's -n and -p: what the table does anyway
+  sockets->add_flag("-n,--numeric", always, "numeric addresses (always)");
+  sockets->add_flag("-p,--processes", always, "the owning process (always shown)");
   auto* arp = app.add_subcommand("arp", "ARP cache");
   auto* stats = app.add_subcommand("stats", "counters of every layer (like netstat -s)");
 
@@ -90,19 +104,25 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a program with its sockets on the stack (LD_PRELOAD)");
   run->prefix_command()->allow_extras();  // parsed by run_from_argv
 
+  if (const auto rc = check_command_word(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }
+  if (help->parsed()) return cmd_help(app, help_topic);
+  for (auto* command : {connect, listen, serve_http, capture}) {
+    if (!command->parsed()) continue;
+    if (const auto rc = reject_json(*command, json)) return *rc;
+  }
   if (impair->parsed()) return cmd_impair(impair_options, socket_path, json);
   if (!connect_daemon(socket_path)) return kNoDaemon;
-  if (status->parsed()) return cmd_introspect("status", json, false);
-  if (sockets->parsed()) return cmd_introspect("sockets", json, internals);
-  if (arp->parsed()) return cmd_introspect("arp", json, false);
-  if (stats->parsed()) return cmd_introspect("counters", json, false);
-  if (ping->parsed()) return cmd_ping(host, count, interval, size, timeout);
+  if (status->parsed()) return cmd_introspect("status", json, view);
+  if (sockets->parsed()) return cmd_introspect("sockets", json, view);
+  if (arp->parsed()) return cmd_introspect("arp", json, view);
+  if (stats->parsed()) return cmd_introspect("counters", json, view);
+  if (ping->parsed()) return cmd_ping(host, count, interval, size, timeout, json);
   if (resolve->parsed()) return cmd_resolve(name, json);
   if (connect->parsed()) return cmd_connect(host, port, udp, nodelay);
   if (listen->parsed()) return cmd_listen(port, udp);

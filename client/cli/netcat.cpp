@@ -11,6 +11,7 @@
 #include <string>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/progress.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
@@ -54,6 +55,7 @@ int copy_stream(int fd) {
   bool stdin_open = true;
   bool socket_open = true;
   char buf[65536];
+  Progress progress;
   while (stdin_open || socket_open) {
     pollfd fds[2] = {{socket_open ? fd : -1, POLLIN, 0}, {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -70,6 +72,8 @@ int copy_stream(int fd) {
         if (n < 0 || (stdin_open && (fds[0].revents & POLLHUP) != 0)) break;
       } else if (!write_all(STDOUT_FILENO, buf, static_cast<std::size_t>(n))) {
         break;
+      } else {
+        progress.received(static_cast<std::size_t>(n));
       }
     }
     if (fds[1].revents) {
@@ -80,6 +84,8 @@ int copy_stream(int fd) {
         ts_shutdown(fd, SHUT_WR);  // FIN after what was written
       } else if (!send_all(fd, buf, static_cast<std::size_t>(n))) {
         break;  // EPIPE: the connection was reset
+      } else {
+        progress.sent(static_cast<std::size_t>(n));
       }
     }
   }

@@ -84,11 +84,12 @@ int cmd_resolve(const std::string& name, bool json) {
   return n > 0 ? kOk : kFailed;
 }
 
-int cmd_ping(const std::string& host, int count, double interval, int size, double timeout) {
+int cmd_ping(const std::string& host, int count, double interval, int size, double timeout,
+             bool json) {
   unsigned address = 0;
   if (!lookup(host, address)) return kFailed;
   std::signal(SIGINT, [](int) { interrupted = 1; });
-  std::printf("PING %s (%s) %d data bytes\n", host.c_str(), dotted(address).c_str(), size);
+  if (!json) std::printf("PING %s (%s) %d data bytes\n", host.c_str(), dotted(address).c_str(), size);
   int sent = 0;
   int received = 0;
   double min = 1e18, max = 0, sum = 0, sum2 = 0;
@@ -111,20 +112,32 @@ int cmd_ping(const std::string& host, int count, double interval, int size, doub
     max = std::max(max, ms);
     sum += ms;
     sum2 += ms * ms;
-    std::printf("%u bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n", r.size + 8u,
-                dotted(ntohl(r.from.s_addr)).c_str(), r.sequence, r.ttl, ms);
+    std::printf(json ? "{\"bytes\":%u,\"from\":\"%s\",\"icmp_seq\":%u,\"ttl\":%u,\"time_ms\":%.3f}\n"
+                     : "%u bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n",
+                r.size + 8u, dotted(ntohl(r.from.s_addr)).c_str(), r.sequence, r.ttl, ms);
     std::fflush(stdout);
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
+  const int loss = sent ? (sent - received) * 100 / sent : 0;
+  const double avg = received > 0 ? sum / received : 0;
+  const double mdev = received > 0 ? std::sqrt(std::max(0.0, sum2 / received - avg * avg)) : 0;
+  if (json) {
+    std::printf("{\"host\":\"%s\",\"transmitted\":%d,\"received\":%d,\"loss_percent\":%d,"
+                "\"time_ms\":%lld",
+                dotted(address).c_str(), sent, received, loss, static_cast<long long>(elapsed.count()));
+    if (received > 0) {
+      std::printf(",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f}", min, avg,
+                  max, mdev);
+    }
+    std::printf("}\n");
+    return received > 0 ? kOk : kFailed;
+  }
   std::printf("\n--- %s ping statistics ---\n", host.c_str());
   std::printf("%d packets transmitted, %d received, %d%% packet loss, time %lldms\n", sent,
-              received, sent ? (sent - received) * 100 / sent : 0,
-              static_cast<long long>(elapsed.count()));
+              received, loss, static_cast<long long>(elapsed.count()));
   if (received > 0) {
-    const double avg = sum / received;
-    std::printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max,
-                std::sqrt(std::max(0.0, sum2 / received - avg * avg)));
+    std::printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max, mdev);
   }
   return received > 0 ? kOk : kFailed;
 }

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/progress.hpp"
 #include "client/cli/serve_http.hpp"
 #include "tapstack/tapstack.h"
 
@@ -92,11 +93,13 @@ Answer send_file(int fd, int file, const std::string& name, bool with_body) {
     return {200, 0};
   }
   off_t offset = 0;
+  Progress progress;
   while (static_cast<std::uint64_t>(offset) < size) {
     const auto left = size - static_cast<std::uint64_t>(offset);
     const ssize_t n = ::sendfile(fd, file, &offset, std::min<std::uint64_t>(left, kSendfileChunk));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the client left, or the file shrank
+    progress.sent(static_cast<std::size_t>(n));
   }
   return {200, static_cast<std::uint64_t>(offset)};
 }

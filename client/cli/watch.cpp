@@ -5,19 +5,34 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/pcapng_count.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
 namespace {
 
-/// Copies the stream to `out` until the daemon ends it.
-int pump(int stream, int out) {
+volatile std::sig_atomic_t interrupted = 0;
+
+/// Ctrl-C or SIGTERM ends the copy (the read returns EINTR) so the summary
+/// still prints.
+void stop_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { interrupted = 1; };
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+/// Copies the stream to `out` until the daemon ends it; `counter` sees it too.
+int pump(int stream, int out, PcapngCounter* counter = nullptr) {
   char buf[64 * 1024];
-  for (;;) {
+  while (interrupted == 0) {
     const ssize_t n = ::read(stream, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
@@ -26,6 +41,7 @@ int pump(int stream, int out) {
       return kFailed;
     }
     if (n == 0) break;
+    if (counter != nullptr) counter->feed(buf, static_cast<std::size_t>(n));
     if (!write_all(out, buf, static_cast<std::size_t>(n))) break;  // e.g. `| head`
   }
   ::close(stream);
@@ -65,6 +81,16 @@ bool make_watch(const WatchOptions& o, ts_watch& w) {
   return true;
 }
 
+/// The TAP the daemon runs the stack on, for "listening on …".
+std::string interface_name() {
+  char* raw = nullptr;
+  if (ts_introspect("status", &raw) != 0) return "the stack's interface";
+  const auto doc = nlohmann::json::parse(raw, nullptr, false);
+  std::free(raw);
+  const std::string name = doc.is_discarded() ? "" : doc["interface"].value("name", "");
+  return name.empty() ? "the stack's interface" : name;
+}
+
 }  // namespace
 
 CLI::App* add_trace_command(CLI::App& app, WatchOptions& o) {
@@ -74,7 +100,6 @@ CLI::App* add_trace_command(CLI::App& app, WatchOptions& o) {
   c->add_option("--port", o.port, "only connections with this port at either end")
       ->check(CLI::Range(1, 65535));
   c->add_flag("--absolute", o.absolute, "raw sequence numbers instead of relative ones");
-  c->add_flag("-j,--json", o.json, "one JSON object per event");
   return c;
 }
 
@@ -92,7 +117,7 @@ CLI::App* add_capture_command(CLI::App& app, WatchOptions& o) {
 int cmd_trace(const WatchOptions& o, bool json) {
   ts_watch w;
   if (!make_watch(o, w)) return kFailed;
-  w.json = json || o.json ? 1 : 0;
+  w.json = json ? 1 : 0;
   w.absolute = o.absolute ? 1 : 0;
   const int fd = ts_trace(&w);
   if (fd < 0) {
@@ -126,7 +151,14 @@ int cmd_capture(const WatchOptions& options) {
     print_error("capture");
     return kFailed;
   }
-  const int rc = pump(fd, out);
+  // tcpdump's first and last lines, on stderr, out of the pcapng's way.
+  std::fprintf(stderr, "tapstack: listening on %s, link-type EN10MB (Ethernet), pcapng to %s\n",
+               interface_name().c_str(), out == STDOUT_FILENO ? "stdout" : o.file.c_str());
+  stop_on_signals();
+  PcapngCounter counter;
+  const int rc = pump(fd, out, &counter);
+  std::fprintf(stderr, "%llu packet%s captured\n", static_cast<unsigned long long>(counter.packets()),
+               counter.packets() == 1 ? "" : "s");
   if (out != STDOUT_FILENO && ::close(out) != 0) {
     print_error(o.file);
     return kFailed;

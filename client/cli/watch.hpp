@@ -13,7 +13,6 @@ struct WatchOptions {
   std::string host;                // --host ADDR (or "host ADDR" in the filter words)
   unsigned port = 0;               // --port N (or "port N")
   bool absolute = false;           // trace: raw sequence numbers
-  bool json = false;               // trace: JSON objects
   std::string file;                // capture -w FILE ("-": stdout)
   unsigned count = 0;              // capture --count N
   std::vector<std::string> words;  // capture filter words: host ADDR, port N, and
@@ -21,7 +20,8 @@ struct WatchOptions {
 
 CLI::App* add_trace_command(CLI::App& app, WatchOptions& options);
 CLI::App* add_capture_command(CLI::App& app, WatchOptions& options);
-/// Each runs until the stream ends, the reader is interrupted or output fails.
+/// Each runs until the stream ends, the reader is interrupted or output fails;
+/// `json` (the global --json): trace prints one JSON object per event.
 int cmd_trace(const WatchOptions& options, bool json);
 int cmd_capture(const WatchOptions& options);
 

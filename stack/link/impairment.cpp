@@ -154,6 +154,8 @@ void Impairment::clear() {
   configure(Direction::ToStack, ImpairmentSettings{});
   configure(Direction::FromStack, ImpairmentSettings{});
   faults_.clear();
+  // The next experiment reads its own counts, not the last one's.
+  for (auto& lane : lanes_) lane.counters = {};
 }
 
 bool Impairment::active() const {

@@ -143,7 +143,8 @@ class Impairment {
   void add_fault(const OneShotFault& fault);
   /// The faults that have not fired yet (count is what is left).
   const std::vector<OneShotFault>& faults() const { return faults_; }
-  /// Switches every impairment and fault off; queued frames are still delivered.
+  /// Switches every impairment and fault off and zeroes the counters; queued
+  /// frames are still delivered.
   void clear();
 
   /// True while anything is configured or queued: then frames must go

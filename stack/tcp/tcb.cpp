@@ -237,6 +237,7 @@ TcpSocketInfo Tcb::info() const {
   i.bytes_received = bytes_received_;
   i.send_queued = send_buf_.size();
   i.recv_queued = recv_.readable();
+  if (state_ == TcpState::TimeWait) i.time_wait_expires = timers_.time_wait;
   i.error = error_;
   return i;
 }

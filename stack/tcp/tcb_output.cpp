@@ -183,7 +183,7 @@ void Tcb::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const
     ++retransmits_;
     ++env_.counters.retransmits;
     rtt_timing_.reset();
-    trace(TraceKind::Retransmit, now, seq.raw(), len, retries_, 0, 0, why);
+    trace(TraceKind::Retransmit, now, seq.raw(), len, retries_, rtt_.rto().count(), 0, why);
   } else {
     if (!rtt_timing_) rtt_timing_ = std::make_pair(end, now);
     timers_.probe.reset();  // RFC 8985 §7.2: new data reschedules the PTO
@@ -212,7 +212,7 @@ void Tcb::send_syn(Instant now) {
     ++retransmits_;
     ++env_.counters.retransmits;
     rtt_timing_.reset();
-    trace(TraceKind::Retransmit, now, snd_.iss.raw(), 0, retries_, 0, 0,
+    trace(TraceKind::Retransmit, now, snd_.iss.raw(), 0, retries_, rtt_.rto().count(), 0,
           synack ? "SYN-ACK retransmit" : "SYN retransmit");
   }
   const std::uint8_t flags = synack ? (Syn | Ack) : Syn;

@@ -3,6 +3,7 @@
 // §3.3.2), settings, per-socket introspection and counters.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "stack/base/errc.hpp"
@@ -97,6 +98,7 @@ struct TcpSocketInfo {
   std::uint64_t bytes_sent = 0, bytes_received = 0;
   std::size_t send_queued = 0, recv_queued = 0;
   std::uint32_t backlog = 0, accept_queued = 0;  // listeners
+  std::optional<Instant> time_wait_expires;       // TIME-WAIT: when 2·MSL ends
   Errc error = Errc::Ok;
 };
 

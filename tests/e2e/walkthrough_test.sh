@@ -74,6 +74,9 @@ run "ping -c 3 10.0.0.2"
 shows "$OUT" "3 received" "the stack answers ping"
 run "tapstack status"
 shows "$OUT" "10.0.0.2" "status shows the address"
+shows "$OUT" "interface tap0 " "status names the interface"
+shows "$OUT" "offload off" "status says offload is off"
+shows "$OUT" "services echo/tcp daytime/tcp" "status lists the services that run"
 run "mkdir -p /tmp/www && echo hello > /tmp/www/index.html"
 run "head -c 4M /dev/urandom > /tmp/www/big.bin"
 run "head -c 1M /dev/urandom > /tmp/www/1m.bin"
@@ -99,7 +102,10 @@ pass "2: the handshake with its options and reasons, the request, an RTT sample"
 # 3. Segmentation by MSS.
 run "curl -o /dev/null http://10.0.0.2:8080/big.bin"
 shows "$T" "len 1460" "full-sized segments"
+shows "$T" "seq 1:1461 ack 85 " "the first data segment, acknowledging the 84-byte request"
 shows "$T" "slow start" "cwnd growing in slow start"
+grep -aqE 'cwnd 14600 → 1(6060|7520): slow start' "$T" || fail "no slow-start growth from the initial window"
+! grep -aE 'slow start' "$T" | grep -q ssthresh || fail "a slow-start cwnd line repeats an unchanged ssthresh"
 max=$(grep -F 'seg-out' "$T" | grep -oE 'len [0-9]+' | awk '{ if ($2 > m) m = $2 } END { print m + 0 }')
 [[ $max -eq 1460 ]] || fail "the largest segment the stack sent is $max bytes, not 1460"
 pass "3: 4 MiB in segments of at most 1460 bytes"
@@ -128,7 +134,20 @@ run "tapstack stats"
 retransmits=$(awk '$1 == "retransmits" || $1 == "tcp.retransmits" { print $2 }' "$OUT" | head -n1)
 (( ${retransmits:-0} > 0 )) || { cat "$OUT" >&2; fail "stats count no retransmits under 10 % loss"; }
 shows "$T" "retransmit" "repairs in the trace"
+grep -aE ' retransmit +seq [0-9]+ len [0-9]+ retries [0-9]+ rto [0-9]+\.[0-9]{3} ms' "$T" >/dev/null ||
+  fail "no retransmit line says the RTO in force"
+# Each expiry's RTO retransmits say twice the RTO of the expiry before it.
+awk '/ retransmit .*: RTO retransmit$/ {
+       for (i = 1; i <= NF; i++) { if ($i == "retries") r = $(i + 1); if ($i == "rto") t = $(i + 1) }
+       if (r > 1 && r == last_r + 1 && t != last_t * 2) { print "rto " t " after " last_t; bad = 1 }
+       last_r = r; last_t = t }
+     END { exit bad }' "$T" || fail "an RTO retransmit does not double the RTO"
+grep -aE ' cwnd .* ssthresh [0-9inf]+ → [0-9]+: ' "$T" >/dev/null || fail "no cwnd line sets ssthresh under loss"
+run "tapstack impair"
+shows "$OUT" "dropped" "the impairment counts its drops"
 run "tapstack impair --clear"
+run "tapstack impair"
+grep -qE 'dropped [1-9]' "$OUT" && { cat "$OUT" >&2; fail "impair --clear kept the old counters"; }
 pass "5: 1 MiB intact under 10 % loss, $retransmits retransmissions counted and traced"
 
 # 6. The receive window closes: persist probes.
@@ -170,8 +189,11 @@ run "nc -d 10.0.0.2 13"
 wait_for 10 "grep -aqF '→ TIME-WAIT: ' '$D'" || { cat "$D" >&2; fail "no TIME-WAIT after daytime"; }
 shows "$D" "ESTABLISHED → FIN-WAIT-1: close(): sending FIN" "the stack closes first"
 grep -aqE "FIN-WAIT-1 → (FIN-WAIT-2: our FIN acked|TIME-WAIT: )" "$D" || fail "no FIN-WAIT-2 (or direct TIME-WAIT)"
-run "tapstack sockets"
-grep -q 'TIME-WAIT.*:13 ' "$OUT" || { cat "$OUT" >&2; fail "tapstack sockets shows no TIME-WAIT on port 13"; }
+run "tapstack sockets -i"
+grep -qE '^- +tcp +TIME-WAIT +10\.0\.0\.2:13 .* -$' "$OUT" || { cat "$OUT" >&2; fail "tapstack sockets shows no TIME-WAIT on port 13 (id -, process -)"; }
+shows "$OUT" "timer time-wait " "the TIME-WAIT timer"
+grep -qE '^[0-9]+ +tcp +LISTEN +0\.0\.0\.0:13 +0\.0\.0\.0:\* .* tapstackd$' "$OUT" ||
+  { cat "$OUT" >&2; fail "the daytime listener is not shown as tapstackd's with peer 0.0.0.0:*"; }
 stop "$TRACE_PID"
 C="$E2E_DIR/trace7.txt"
 trace_port 7 "$C"
@@ -184,7 +206,7 @@ stop "$TRACE_PID"
 pass "8: the stack closes first into TIME-WAIT; the host closes first: CLOSE-WAIT, LAST-ACK, CLOSED"
 
 # 9. A DNS query over UDP.
-background "dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=10.0.0.1 --bind-interfaces --address=/www.example.test/10.0.0.77" "$E2E_DIR/dnsmasq.txt"
+background "dnsmasq --no-daemon --no-resolv --no-hosts --listen-address=10.0.0.1 --bind-interfaces --local=/example.test/ --address=/www.example.test/10.0.0.77" "$E2E_DIR/dnsmasq.txt"
 dns_pid=$BG_PID
 wait_for 5 "in_ns ss -Hlun | grep -q '10.0.0.1:53 '" || fail "dnsmasq did not start"
 before=$(subscribed capture)
@@ -194,10 +216,14 @@ wait_for 10 "(( \$(subscribed capture) > $before ))" || fail "capture not regist
 run "tapstack resolve www.example.test"
 [[ $(cat "$OUT") == $'www.example.test\t10.0.0.77' ]] || fail "resolve printed '$(cat "$OUT")'"
 wait_for 10 "! kill -0 $capture_pid 2>/dev/null" || fail "capture --count 2 did not end"
+shows "$E2E_DIR/capture.txt" "listening on tap0, link-type EN10MB" "capture's first line"
+shows "$E2E_DIR/capture.txt" "2 packets captured" "capture's last line"
 run "tshark -r /tmp/dns.pcapng"
 shows "$OUT" "Standard query 0x" "the query"
 shows "$OUT" "A www.example.test" "the name asked"
 shows "$OUT" "A 10.0.0.77" "the answer"
+run "tapstack resolve nosuch.example.test" 1
+shows "$OUT.err" "nosuch.example.test: no such name (NXDOMAIN)" "an unknown name"
 stop "$dns_pid"
 pass "9: the query and its answer in a capture read by tshark"
 

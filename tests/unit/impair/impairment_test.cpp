@@ -402,6 +402,15 @@ TEST(Impairment, ClearSwitchesOffButDeliversWhatIsQueued) {
   EXPECT_FALSE(f.model.active());
 }
 
+TEST(Impairment, ClearZeroesTheCounters) {
+  Fixture f;
+  f.model.configure(Direction::ToStack, {.loss = 1.0});
+  f.send(numbered(1));
+  ASSERT_EQ(f.counters(Direction::ToStack).dropped, 1u);
+  f.model.clear();
+  EXPECT_EQ(f.counters(Direction::ToStack).dropped, 0u);
+}
+
 TEST(Impairment, MalformedFramesPassFaultsUntouched) {
   Fixture f;
   f.model.add_fault({.action = OneShotFault::Action::Drop, .match = TcpMatch::Any});

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,16 @@ TEST(TraceHandshake, ActiveOpenStatesAndSegments) {
   EXPECT_THAT(in[0], HasSubstr("[S.]  seq 0 ack 1 win 65535 len 0 <mss 1460,wscale 7>"));
 }
 
+// A SYN without ACK carries no acknowledgment number worth relating to anything.
+TEST(TraceHandshake, SynJsonHasNoRelativeAck) {
+  TcpHarness h;
+  h.established_client(kIrs);
+  const auto syn = std::find_if(h.trace.events.begin(), h.trace.events.end(),
+                                [](const TraceEvent& e) { return e.kind == TraceKind::SegmentOut; });
+  ASSERT_NE(syn, h.trace.events.end());
+  EXPECT_THAT(format_trace_json(*syn), HasSubstr("\"ack_rel\":null"));
+}
+
 TEST(TraceHandshake, PassiveOpenStates) {
   TcpHarness h;
   h.established_server(5000);
@@ -138,7 +149,24 @@ TEST(TraceRetransmit, RtoRetransmitIsNumbered) {
   EXPECT_THAT(out_reasons(h), Contains("RTO retransmit #1"));
   EXPECT_THAT(out_reasons(h), Contains("RTO retransmit #2"));
   EXPECT_TRUE(has_reason(h, TraceKind::Retransmit, "RTO retransmit"));
+  EXPECT_THAT(lines(h, TraceKind::CongestionChange), Contains("ssthresh inf → "));
   EXPECT_THAT(lines(h, TraceKind::CongestionChange), Contains("RTO: ssthresh = flight/2"));
+  // Each retransmit line says the RTO in force: doubled on each expiry (RFC 6298 §5.5).
+  std::vector<const TraceEvent*> rexmits;
+  for (const auto& e : h.trace.events) {
+    if (e.kind == TraceKind::Retransmit) rexmits.push_back(&e);
+  }
+  ASSERT_GE(rexmits.size(), 2u);
+  EXPECT_GT(rexmits[0]->d, 0);
+  const auto ms = [](std::int64_t us) { return std::to_string(us / 1000) + ".000 ms"; };
+  for (std::size_t i = 0; i < rexmits.size(); ++i) {
+    if (i > 0) {
+      EXPECT_EQ(rexmits[i]->d, 2 * rexmits[i - 1]->d);
+    }
+    EXPECT_THAT(format_trace_line(*rexmits[i]),
+                HasSubstr("retries " + std::to_string(i + 1) + " rto " + ms(rexmits[i]->d)));
+  }
+  EXPECT_THAT(format_trace_json(*rexmits[1]), HasSubstr("\"rto_us\":" + std::to_string(rexmits[1]->d)));
 }
 
 TEST(TraceRetransmit, SynRetransmit) {
@@ -165,7 +193,11 @@ TEST(TraceCongestion, SlowStartGrowth) {
   const SocketId id = h.established_client(kIrs);
   ASSERT_TRUE(h.write(id, std::string(14600, 'd')).ok());  // the whole initial window
   h.in({.seq = kIrs + 1, .ack = h.iss + 1461});
-  EXPECT_THAT(lines(h, TraceKind::CongestionChange), Contains("cwnd 14600 → 16060 ssthresh inf → inf: slow start"));
+  EXPECT_THAT(lines(h, TraceKind::CongestionChange), Contains("cwnd 14600 → 16060: slow start"));
+  // ssthresh is printed only where it changes.
+  for (const auto& line : lines(h, TraceKind::CongestionChange)) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("ssthresh")));
+  }
 }
 
 // RFC 7661: one small segment in flight does not test a larger window.
