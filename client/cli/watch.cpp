@@ -9,13 +9,16 @@
 #include <cstring>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/pcapng_count.hpp"
 #include "tapstack/tapstack.h"
 
 namespace tapstack::cli {
 namespace {
 
-/// Copies the stream to `out` until the daemon ends it.
-int pump(int stream, int out) {
+/// Copies the stream to `out` until it ends or the output is gone. The
+/// daemon ends a trace stream only by going away, a capture stream also after
+/// `count` packets (counted in `packets`; null for a trace).
+int pump(int stream, int out, PacketCount* packets, unsigned count) {
   char buf[64 * 1024];
   for (;;) {
     const ssize_t n = ::read(stream, buf, sizeof buf);
@@ -25,7 +28,11 @@ int pump(int stream, int out) {
       ::close(stream);
       return kFailed;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      ::close(stream);
+      return packets && count != 0 && packets->packets() >= count ? kOk : daemon_closed();
+    }
+    if (packets) packets->feed(buf, static_cast<std::size_t>(n));
     if (!write_all(out, buf, static_cast<std::size_t>(n))) break;  // e.g. `| head`
   }
   ::close(stream);
@@ -99,7 +106,7 @@ int cmd_trace(const WatchOptions& o, bool json) {
     print_error("trace");
     return kFailed;
   }
-  return pump(fd, STDOUT_FILENO);
+  return pump(fd, STDOUT_FILENO, nullptr, 0);
 }
 
 int cmd_capture(const WatchOptions& options) {
@@ -126,7 +133,8 @@ int cmd_capture(const WatchOptions& options) {
     print_error("capture");
     return kFailed;
   }
-  const int rc = pump(fd, out);
+  PacketCount packets;
+  const int rc = pump(fd, out, &packets, w.count);
   if (out != STDOUT_FILENO && ::close(out) != 0) {
     print_error(o.file);
     return kFailed;
