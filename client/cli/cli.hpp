@@ -17,6 +17,9 @@ enum Exit : int {
 bool connect_daemon(const std::string& path);
 /// "tapstack: what: strerror(errno)" on stderr.
 void print_error(const std::string& what);
+/// Says "tapstackd closed the connection" (the daemon stopped or died while
+/// a command needed it) and returns kNoDaemon.
+int daemon_closed();
 /// Writes all of `data` to `fd`, retrying short writes; false when the output is gone.
 bool write_all(int fd, const char* data, std::size_t len);
 /// Parses a dotted quad or resolves a name through the stack.

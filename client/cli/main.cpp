@@ -18,6 +18,11 @@ void print_error(const std::string& what) {
   std::fprintf(stderr, "tapstack: %s: %s\n", what.c_str(), std::strerror(errno));
 }
 
+int daemon_closed() {
+  std::fprintf(stderr, "tapstack: tapstackd closed the connection\n");
+  return kNoDaemon;
+}
+
 bool connect_daemon(const std::string& path) {
   if (ts_connect_daemon(path.empty() ? nullptr : path.c_str()) == 0) return true;
   const int e = errno;

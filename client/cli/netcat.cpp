@@ -37,13 +37,20 @@ bool send_all(int fd, const char* data, std::size_t len) {
   return true;
 }
 
-/// Reports a reset or timeout the stack saw on this socket, if any.
-int finish(int fd) {
+/// Closes `fd` and says how it ended: "tapstackd closed the connection" when
+/// its session is over (libtapstack: ENETDOWN), else with `errors` a reset or
+/// timeout the stack saw, if any.
+int finish(int fd, bool errors) {
   int error = 0;
   socklen_t len = sizeof error;
-  const int rc = ts_getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0
-                     ? (errno = error, print_error("connection"), kFailed)
-                     : kOk;
+  int rc = kOk;
+  if (ts_getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
+    if (errno == ENETDOWN) rc = daemon_closed();
+  } else if (errors && error != 0) {
+    errno = error;
+    print_error("connection");
+    rc = kFailed;
+  }
   ts_close(fd);
   return rc;
 }
@@ -89,7 +96,7 @@ int copy_stream(int fd) {
       }
     }
   }
-  return finish(fd);
+  return finish(fd, true);
 }
 
 /// UDP: stdin lines → datagrams to the peer; datagrams → stdout.
@@ -104,7 +111,7 @@ int copy_datagrams(int fd) {
     }
     if (fds[0].revents) {
       const ssize_t n = ts_recvfrom(fd, buf, sizeof buf, 0, nullptr, nullptr);
-      if (n < 0) break;
+      if (n < 0 || (n == 0 && (fds[0].revents & POLLHUP) != 0)) break;  // EOF: the daemon's end is closed
       write_all(STDOUT_FILENO, buf, static_cast<std::size_t>(n));
     }
     if (fds[1].revents) {
@@ -115,8 +122,7 @@ int copy_datagrams(int fd) {
       }
     }
   }
-  ts_close(fd);
-  return kOk;
+  return finish(fd, false);
 }
 
 }  // namespace
@@ -182,6 +188,7 @@ int cmd_listen(int port, bool udp) {
   sockaddr_in peer{};
   socklen_t len = sizeof peer;
   const int conn = ts_accept(fd, reinterpret_cast<sockaddr*>(&peer), &len);
+  if (conn < 0 && errno == ECONNABORTED) return daemon_closed();  // libtapstack: the listener was dropped
   if (conn < 0) {
     print_error("accept");
     return kFailed;

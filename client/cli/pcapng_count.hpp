@@ -1,21 +1,23 @@
 #pragma once
-// Counts the packets (Enhanced Packet Blocks) of a pcapng stream as it goes
-// by, for capture's "N packets captured" (tcpdump's closing line).
+// Counts the packets of a pcapng stream as `tapstack capture` copies it, so
+// that the end of the stream can be told apart: after --count packets the
+// daemon ends it; earlier, the daemon went away.
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 namespace tapstack::cli {
 
-class PcapngCounter {
+/// Enhanced Packet Blocks in a little-endian pcapng stream (the daemon's,
+/// daemon/pcapng.cpp) fed in pieces of any size.
+class PacketCount {
  public:
-  /// The next bytes of the stream, in any pieces.
   void feed(const char* data, std::size_t len);
   std::uint64_t packets() const { return packets_; }
 
  private:
-  std::vector<std::uint8_t> header_;  // the block header read so far (type, length)
-  std::uint64_t skip_ = 0;            // bytes left of the current block's body
+  std::uint8_t header_[8] = {};  // block type and total length
+  std::size_t have_ = 0;         // bytes of header_ read
+  std::uint64_t skip_ = 0;       // bytes of the current block's body left
   std::uint64_t packets_ = 0;
 };
 

@@ -92,6 +92,7 @@ int cmd_ping(const std::string& host, int count, double interval, int size, doub
   if (!json) std::printf("PING %s (%s) %d data bytes\n", host.c_str(), dotted(address).c_str(), size);
   int sent = 0;
   int received = 0;
+  bool closed = false;  // the daemon went away
   double min = 1e18, max = 0, sum = 0, sum2 = 0;
   const auto start = std::chrono::steady_clock::now();
   for (std::uint16_t seq = 1; !interrupted && (count == 0 || sent < count); ++seq) {
@@ -102,6 +103,10 @@ int cmd_ping(const std::string& host, int count, double interval, int size, doub
     const auto timeout_ms = static_cast<std::uint32_t>(timeout * 1000);
     if (ts_ping(in_addr{htonl(address)}, seq, static_cast<std::uint16_t>(size), timeout_ms, &r) != 0) {
       if (errno == ETIMEDOUT) continue;  // like ping: silence, counted as loss
+      if (errno == ENETDOWN) {           // libtapstack: the session ended; statistics first
+        closed = true;
+        break;
+      }
       print_error("ping " + dotted(address));
       if (errno != EHOSTUNREACH && errno != ENETUNREACH) return kFailed;
       continue;
@@ -139,6 +144,7 @@ int cmd_ping(const std::string& host, int count, double interval, int size, doub
   if (received > 0) {
     std::printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", min, avg, max, mdev);
   }
+  if (closed) return daemon_closed();
   return received > 0 ? kOk : kFailed;
 }
 

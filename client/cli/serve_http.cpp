@@ -206,7 +206,8 @@ int cmd_serve_http(int port, const std::string& dir) {
     const int conn = ts_accept(listener, reinterpret_cast<sockaddr*>(&peer), &len);
     if (conn < 0) {
       slots.release();
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EINTR) continue;
+      if (errno == ECONNABORTED) return daemon_closed();  // libtapstack: the listener was dropped
       print_error("accept");
       return kFailed;
     }

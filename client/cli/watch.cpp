@@ -29,8 +29,10 @@ void stop_on_signals() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-/// Copies the stream to `out` until the daemon ends it; `counter` sees it too.
-int pump(int stream, int out, PcapngCounter* counter = nullptr) {
+/// Copies the stream to `out` until it ends, the output is gone or a signal
+/// stops it. The daemon ends a trace stream only by going away, a capture
+/// stream also after `count` packets (counted in `packets`; null for a trace).
+int pump(int stream, int out, PacketCount* packets, unsigned count) {
   char buf[64 * 1024];
   while (interrupted == 0) {
     const ssize_t n = ::read(stream, buf, sizeof buf);
@@ -40,8 +42,11 @@ int pump(int stream, int out, PcapngCounter* counter = nullptr) {
       ::close(stream);
       return kFailed;
     }
-    if (n == 0) break;
-    if (counter != nullptr) counter->feed(buf, static_cast<std::size_t>(n));
+    if (n == 0) {
+      ::close(stream);
+      return packets && count != 0 && packets->packets() >= count ? kOk : daemon_closed();
+    }
+    if (packets) packets->feed(buf, static_cast<std::size_t>(n));
     if (!write_all(out, buf, static_cast<std::size_t>(n))) break;  // e.g. `| head`
   }
   ::close(stream);
@@ -124,7 +129,7 @@ int cmd_trace(const WatchOptions& o, bool json) {
     print_error("trace");
     return kFailed;
   }
-  return pump(fd, STDOUT_FILENO);
+  return pump(fd, STDOUT_FILENO, nullptr, 0);
 }
 
 int cmd_capture(const WatchOptions& options) {
@@ -155,10 +160,10 @@ int cmd_capture(const WatchOptions& options) {
   std::fprintf(stderr, "tapstack: listening on %s, link-type EN10MB (Ethernet), pcapng to %s\n",
                interface_name().c_str(), out == STDOUT_FILENO ? "stdout" : o.file.c_str());
   stop_on_signals();
-  PcapngCounter counter;
-  const int rc = pump(fd, out, &counter);
-  std::fprintf(stderr, "%llu packet%s captured\n", static_cast<unsigned long long>(counter.packets()),
-               counter.packets() == 1 ? "" : "s");
+  PacketCount packets;
+  const int rc = pump(fd, out, &packets, w.count);
+  std::fprintf(stderr, "%llu packet%s captured\n", static_cast<unsigned long long>(packets.packets()),
+               packets.packets() == 1 ? "" : "s");
   if (out != STDOUT_FILENO && ::close(out) != 0) {
     print_error(o.file);
     return kFailed;

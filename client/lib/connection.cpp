@@ -1,5 +1,6 @@
 #include "client/lib/connection.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -84,6 +85,11 @@ int Connection::open(const std::string& path, std::string& message) {
 void Connection::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+bool Connection::closed_by_peer() const {
+  pollfd p{fd_, 0, 0};
+  return fd_ >= 0 && ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
 }
 
 int Connection::send_request(rpc::MessageType type, rpc::RequestBody body, std::uint32_t& id) {

@@ -28,6 +28,8 @@ class Connection {
   int open(const std::string& path, std::string& message);
   void close();
   bool is_open() const { return fd_ >= 0; }
+  /// True when the daemon has closed its end of the open session.
+  bool closed_by_peer() const;
 
   /// Sends one request and waits for its reply. Events met on the way are
   /// skipped: their errors are also readable through SO_ERROR.

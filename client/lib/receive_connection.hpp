@@ -14,9 +14,10 @@ namespace tapstack::client {
 int passed_fd(msghdr& msg);
 
 /// Receives one record and its fd into `record` and `conn`; waits unless
-/// `nonblocking`. Returns 0 or an errno: EAGAIN (nothing waits), EINVAL (EOF:
-/// the daemon dropped the listener, as accept() on a socket that no longer
-/// listens), EPROTO (not a record with an fd).
+/// `nonblocking`. Returns 0 or an errno: EAGAIN (nothing waits), ECONNABORTED
+/// (EOF: the daemon dropped the listener — it went away or the session ended;
+/// `listener` is then replaced by a descriptor that never becomes readable, so
+/// this is reported once and a retry waits), EPROTO (not a record with an fd).
 int receive_connection(int listener, bool nonblocking, rpc::AcceptRecord& record, int& conn);
 
 }  // namespace tapstack::client

@@ -25,12 +25,15 @@ namespace {
 struct SocketState {
   rpc::Handle handle = 0;
   bool udp = false;
+  std::uint64_t session = 0;  // State::session when it was made
 };
 
 struct State {
   std::mutex mutex;
   Connection connection;
   std::string path;
+  std::uint64_t session = 0;  // counts the sessions opened
+  bool lost = false;          // the daemon closed the last one
   std::unordered_map<int, SocketState> sockets;  // data fd → handle
 };
 
@@ -44,20 +47,42 @@ int fail(int e) {
   return -1;
 }
 
-/// Connects on first use. Caller holds the mutex.
-int ensure_connected(State& s) {
-  if (s.connection.is_open()) return 0;
-  if (s.path.empty()) s.path = daemon_path("");
+/// Opens a new session at s.path. Caller holds the mutex.
+int open_session(State& s) {
   std::string message;
-  return s.connection.open(s.path, message);
+  if (int e = s.connection.open(s.path, message); e != 0) return e;
+  ++s.session;
+  s.lost = false;
+  return 0;
 }
 
-/// One call; returns the reply's errno (or a transport errno).
+/// The session for a request that names no socket: opened on first use, and
+/// again once the daemon has closed the previous one (docs/rpc.md, "When the
+/// daemon goes away"); while no daemon answers after a lost session, ENETDOWN.
+int ensure_connected(State& s) {
+  if (s.connection.is_open() && !s.connection.closed_by_peer()) return 0;
+  if (s.connection.is_open()) {
+    s.connection.close();
+    s.lost = true;
+  }
+  if (s.path.empty()) s.path = daemon_path("");
+  const int e = open_session(s);
+  return s.lost && (e == ENOENT || e == ECONNREFUSED) ? ENETDOWN : e;
+}
+
+/// One request on the open session; returns the reply's errno, or ENETDOWN
+/// when the daemon closed the session before answering.
+int exchange(State& s, rpc::MessageType type, rpc::RequestBody body, CallResult& out) {
+  out = s.connection.call(type, std::move(body));
+  if (out.error == 0) return out.reply.error;
+  s.lost = !s.connection.is_open();  // a transport error ends the session
+  return s.lost ? ENETDOWN : out.error;
+}
+
+/// One request that names no socket (socket, resolve, ping, introspection, watches).
 int call(State& s, rpc::MessageType type, rpc::RequestBody body, CallResult& out) {
   if (int e = ensure_connected(s); e != 0) return e;
-  out = s.connection.call(type, std::move(body));
-  if (out.error != 0) return out.error;
-  return out.reply.error;
+  return exchange(s, type, std::move(body), out);
 }
 
 bool to_endpoint(const sockaddr* addr, socklen_t len, rpc::Endpoint& out) {
@@ -84,6 +109,14 @@ const SocketState* find(State& s, int fd) {
   return it == s.sockets.end() ? nullptr : &it->second;
 }
 
+/// The socket behind `fd` for a request about it: EBADF when unknown,
+/// ENETDOWN when its session is over (a new session never sees old handles).
+int bound(State& s, int fd, const SocketState*& out) {
+  out = find(s, fd);
+  if (!out) return EBADF;
+  return out->session == s.session && s.connection.is_open() ? 0 : ENETDOWN;
+}
+
 bool nonblocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   return flags >= 0 && (flags & O_NONBLOCK) != 0;
@@ -106,10 +139,10 @@ auto guarded(F&& op) noexcept -> decltype(op(state())) {
 /// A request about one socket whose reply carries nothing.
 int simple(int fd, rpc::MessageType type, auto make_body) {
   return guarded([&](State& s) -> int {
-    const SocketState* sock = find(s, fd);
-    if (!sock) return fail(EBADF);
+    const SocketState* sock = nullptr;
+    if (int e = bound(s, fd, sock); e != 0) return fail(e);
     CallResult r;
-    if (int e = call(s, type, make_body(sock->handle), r); e != 0) return fail(e);
+    if (int e = exchange(s, type, make_body(sock->handle), r); e != 0) return fail(e);
     return 0;
   });
 }
@@ -135,10 +168,10 @@ int watch(rpc::MessageType type, const ts_watch* filter) {
 
 int get_name(int fd, sockaddr* addr, socklen_t* len, rpc::MessageType type) {
   return guarded([&](State& s) -> int {
-    const SocketState* sock = find(s, fd);
-    if (!sock) return fail(EBADF);
+    const SocketState* sock = nullptr;
+    if (int e = bound(s, fd, sock); e != 0) return fail(e);
     CallResult r;
-    if (int e = call(s, type, rpc::HandleRequest{sock->handle, 0}, r); e != 0) return fail(e);
+    if (int e = exchange(s, type, rpc::HandleRequest{sock->handle, 0}, r); e != 0) return fail(e);
     from_endpoint(std::get<rpc::EndpointReply>(r.reply.body).endpoint, addr, len);
     return 0;
   });
@@ -171,8 +204,7 @@ extern "C" {
 int ts_connect_daemon(const char* path) {
   return guarded([&](State& s) -> int {
     s.path = daemon_path(path ? path : "");
-    std::string message;
-    if (int e = s.connection.open(s.path, message); e != 0) return fail(e);
+    if (int e = open_session(s); e != 0) return fail(e);
     return 0;
   });
 }
@@ -180,6 +212,7 @@ int ts_connect_daemon(const char* path) {
 void ts_disconnect_daemon(void) {
   (void)guarded([](State& s) -> int {
     s.connection.close();
+    s.lost = false;
     s.sockets.clear();
     return 0;
   });
@@ -208,7 +241,7 @@ int ts_socket(int domain, int type, int protocol) {
     if (r.fd < 0) return fail(EPROTO);
     if (type & SOCK_NONBLOCK) ::fcntl(r.fd, F_SETFL, ::fcntl(r.fd, F_GETFL) | O_NONBLOCK);
     if (!(type & SOCK_CLOEXEC)) ::fcntl(r.fd, F_SETFD, 0);
-    s.sockets[r.fd] = SocketState{std::get<rpc::SocketReply>(r.reply.body).handle, udp};
+    s.sockets[r.fd] = SocketState{std::get<rpc::SocketReply>(r.reply.body).handle, udp, s.session};
     return r.fd;
   });
 }
@@ -237,16 +270,19 @@ int ts_connect(int fd, const sockaddr* addr, socklen_t len) {
 // data fd, so this is one recvmsg and no round trip. The lock is not held
 // while waiting.
 int ts_accept(int fd, sockaddr* addr, socklen_t* len) {
+  std::uint64_t session = 0;  // the listener's, and so the connection's
   const int known = guarded([&](State& s) -> int {
     const SocketState* sock = find(s, fd);
-    return sock && !sock->udp ? 0 : fail(sock ? EOPNOTSUPP : EBADF);
+    if (!sock || sock->udp) return fail(sock ? EOPNOTSUPP : EBADF);
+    session = sock->session;
+    return 0;
   });
   if (known != 0) return -1;
   rpc::AcceptRecord record;
   int conn = -1;
   if (int e = receive_connection(fd, nonblocking(fd), record, conn); e != 0) return fail(e);
   const int r = guarded([&](State& s) -> int {
-    s.sockets[conn] = SocketState{record.handle, false};
+    s.sockets[conn] = SocketState{record.handle, false, session};
     return 0;
   });
   if (r != 0) {
@@ -271,11 +307,11 @@ int ts_close(int fd) {
   return guarded([&](State& s) -> int {
     const auto it = s.sockets.find(fd);
     if (it == s.sockets.end()) return fail(EBADF);
-    const rpc::Handle handle = it->second.handle;
+    const SocketState sock = it->second;
     s.sockets.erase(it);
     ::close(fd);  // first, so the daemon sees EOF after the last byte
-    if (s.connection.is_open()) {
-      (void)s.connection.post(rpc::MessageType::Close, rpc::HandleRequest{handle, 0});
+    if (sock.session == s.session && s.connection.is_open()) {
+      (void)s.connection.post(rpc::MessageType::Close, rpc::HandleRequest{sock.handle, 0});
     }
     return 0;
   });
@@ -313,10 +349,10 @@ int ts_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
   if (!option_of(level, name, option)) return fail(ENOPROTOOPT);
   if (!value || !len) return fail(EFAULT);
   return guarded([&](State& s) -> int {
-    const SocketState* sock = find(s, fd);
-    if (!sock) return fail(EBADF);
+    const SocketState* sock = nullptr;
+    if (int e = bound(s, fd, sock); e != 0) return fail(e);
     CallResult r;
-    if (int e = call(s, rpc::MessageType::GetSockOpt, rpc::SockOptRequest{sock->handle, option, 0, 0}, r);
+    if (int e = exchange(s, rpc::MessageType::GetSockOpt, rpc::SockOptRequest{sock->handle, option, 0, 0}, r);
         e != 0) {
       return fail(e);
     }

@@ -41,7 +41,8 @@ int fail(int e);
 bool nonblocking(int fd);
 
 /// How libtapstack should see O_NONBLOCK on one fd for the current call:
-/// the shim's fcntl() answers F_GETFL for `fd` with this value.
+/// the shim's fcntl() answers libtapstack's next F_GETFL for `fd` with this
+/// value (once).
 struct ForcedFlag {
   int fd = -1;
   bool nonblocking = false;

@@ -367,7 +367,9 @@ TS_EXPORT int fcntl(int fd, int cmd, ...) {
   va_end(args);
   const int rc = real().fcntl(fd, cmd, arg);
   if (!t_inside || cmd != F_GETFL || t_forced.fd != fd || rc < 0) return rc;
-  return t_forced.nonblocking ? rc | O_NONBLOCK : rc & ~O_NONBLOCK;
+  const bool forced = t_forced.nonblocking;
+  t_forced = ForcedFlag{};  // once: a later F_GETFL (silencing a dropped listener) sees the real flags
+  return forced ? rc | O_NONBLOCK : rc & ~O_NONBLOCK;
 }
 
 }  // extern "C"

@@ -9,6 +9,11 @@
  * non-blocking. The first call connects to the daemon at $TAPSTACK_SOCKET or
  * /run/tapstack/tapstackd.sock; a daemon that is not running gives ENOENT or
  * ECONNREFUSED. Thread-safe: one request at a time per process.
+ * When the daemon goes away: requests about its sockets fail with ENETDOWN
+ * (they stay dead after a restart), ts_accept gives ECONNABORTED once and the
+ * listener never becomes readable again, data fds read EOF; the next request
+ * that names no socket (ts_socket…) opens a new session, ENETDOWN while no
+ * daemon answers. See docs/rpc.md, "When the daemon goes away".
  * See docs/rpc.md for the protocol underneath. */
 #ifndef TAPSTACK_TAPSTACK_H
 #define TAPSTACK_TAPSTACK_H
