@@ -391,4 +391,14 @@ std::string describe_keys() {
   return out;
 }
 
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  std::vector<std::string> changed;
+  for (const auto& section : schema::sections()) {
+    for (const auto& key : section.keys) {
+      if (!key.same(a, b)) changed.push_back(dotted(section, key));
+    }
+  }
+  return changed;
+}
+
 }  // namespace tapstack::config

@@ -234,4 +234,8 @@ std::string_view to_string(LogLevel level);
 /// `--help-config` style listing.
 std::string describe_keys();
 
+/// The keys whose values differ between `a` and `b`, as "section.key", in
+/// the order of config/tapstack.toml.
+std::vector<std::string> changed_keys(const Config& a, const Config& b);
+
 }  // namespace tapstack::config

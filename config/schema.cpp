@@ -210,7 +210,17 @@ Key string_list(const SectionOf<S>& section, std::string_view name, std::vector<
                           }
                           out.*field = std::move(items);
                           return std::nullopt;
-                        });
+                        },
+                        same_field(field));
+}
+
+// [impair]: Same for a field of one direction.
+template <class T>
+Same<ImpairConfig> same_direction_field(ImpairDirectionConfig ImpairConfig::*direction,
+                                        T ImpairDirectionConfig::*field) {
+  return [direction, field](const ImpairConfig& a, const ImpairConfig& b) {
+    return (a.*direction).*field == (b.*direction).*field;
+  };
 }
 
 // [impair]: a probability of one direction, in percent, integer or float.
@@ -231,7 +241,8 @@ Key impair_percent(const SectionOf<ImpairConfig>& impair, std::string_view name,
         if (!(percent >= 0 && percent <= 100)) return value.written + " is out of range";
         (c.*direction).*field = percent;
         return std::nullopt;
-      });
+      },
+      same_direction_field(direction, field));
 }
 
 // [impair]: an integer (or millisecond duration) of one direction.
@@ -252,7 +263,8 @@ Key impair_integer(const SectionOf<ImpairConfig>& impair, std::string_view name,
           (c.*direction).*field = T{value.integer};
         }
         return std::nullopt;
-      });
+      },
+      same_direction_field(direction, field));
 }
 
 /// The [impair] keys of one direction, prefixed "in_" or "out_".
@@ -342,7 +354,8 @@ std::vector<Section> build_sections() {
                                  "an absolute path of at most 107 bytes",
                                  "the control socket clients connect to"),
            rpc.custom("mode", "0o0..0o777, as an octal integer (0o660) or a string (\"0660\")",
-                      "the control socket's permission bits", apply_mode),
+                      "the control socket's permission bits", apply_mode,
+                      same_field(&RpcConfig::mode)),
            rpc.text<std::string>("group", &RpcConfig::group, parse_group,
                                  "a group name of at most 32 bytes, or \"\"",
                                  "the control socket's group; \"\": leave it alone"),

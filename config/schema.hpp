@@ -48,6 +48,7 @@ struct Key {
   std::string_view doc;    // what the key means
   Apply apply;
   std::function<void(Config&)> when_absent;  // if set: run when the key is left out
+  std::function<bool(const Config&, const Config&)> same;  // the key's value is equal in both
 };
 
 /// One [section] and its keys, in the order of config/tapstack.toml.

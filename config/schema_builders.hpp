@@ -40,6 +40,16 @@ std::optional<Problem> expect_type(const Value& value, Type type);
 /// "576..9000".
 std::string to_string(Range range);
 
+/// True when a key's value is the same in two sections.
+template <class S>
+using Same = std::function<bool(const S&, const S&)>;
+
+/// Same<S> for a key stored in one field.
+template <class S, class T>
+Same<S> same_field(T S::*field) {
+  return [field](const S& a, const S& b) { return a.*field == b.*field; };
+}
+
 /// Builds the keys of the section stored at `Config::*section`.
 template <class S>
 class SectionOf {
@@ -53,7 +63,8 @@ class SectionOf {
                     if (auto problem = expect_type(value, Type::Boolean)) return problem;
                     s.*field = value.boolean;
                     return std::nullopt;
-                  });
+                  },
+                  same_field(field));
   }
 
   /// An integer key in `range`; the field may be any integer type or a
@@ -68,7 +79,8 @@ class SectionOf {
                     }
                     s.*field = from_integer<T>(value.integer);
                     return std::nullopt;
-                  });
+                  },
+                  same_field(field));
   }
 
   /// A string key converted by `parse`.
@@ -84,7 +96,8 @@ class SectionOf {
                     }
                     s.*field = std::get<T>(std::move(parsed));
                     return std::nullopt;
-                  });
+                  },
+                  same_field(field));
   }
 
   /// A string key for an optional field: "none", or leaving the key out,
@@ -106,14 +119,17 @@ class SectionOf {
   }
 
   /// A key checked by hand: `apply` stores the value in the section or says
-  /// what is wrong with it.
+  /// what is wrong with it; `same` compares the value in two sections.
   Key custom(std::string_view name, std::string allowed, std::string_view doc,
-             std::function<std::optional<Problem>(const Value&, S&)> apply) const {
+             std::function<std::optional<Problem>(const Value&, S&)> apply, Same<S> same) const {
     return Key{name, std::move(allowed), doc,
                [section = section_, apply = std::move(apply)](const Value& value, Config& config) {
                  return apply(value, config.*section);
                },
-               {}};
+               {},
+               [section = section_, same = std::move(same)](const Config& a, const Config& b) {
+                 return same(a.*section, b.*section);
+               }};
   }
 
  private:

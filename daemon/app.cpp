@@ -1,5 +1,6 @@
 #include "daemon/app.hpp"
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -120,10 +121,10 @@ void App::reload() {
       spdlog::info("reload: log level unchanged ({})", config::to_string(new_level));
     }
     fresh.log.level = new_level;
-    const bool other_changes = !same_restart_settings(config_, fresh);
-    if (other_changes) {
-      spdlog::warn("reload: other settings changed in {}; they take effect after a restart",
-                   options_.config_path);
+    if (const auto changed = restart_settings_changed(config_, fresh); !changed.empty()) {
+      spdlog::warn("reload: {} changed in {}; {} effect after a restart",
+                   fmt::join(changed, ", "), options_.config_path,
+                   changed.size() == 1 ? "it takes" : "they take");
     }
     config_.log = fresh.log;
   } catch (const config::ConfigException& e) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "daemon/rpc_session.hpp"
+#include "daemon/socket_directory.hpp"
 #include "daemon/stack_driver.hpp"
 #include "stack/dns/resolver.hpp"
 #include "stack/stack.hpp"
@@ -84,6 +85,7 @@ void RpcServer::start() {
 
 void RpcServer::prepare_socket_file() {
   const sockaddr_un address = unix_address(config_.socket);
+  ensure_socket_directory(config_.socket);
   struct stat st {};
   if (::lstat(config_.socket.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {

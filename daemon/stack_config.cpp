@@ -92,14 +92,12 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
   return out;
 }
 
-bool same_restart_settings(const config::Config& a, const config::Config& b) {
-  // Everything but what reload applies live (the log level) and the name of
-  // the file it came from.
-  config::Config left = a;
-  config::Config right = b;
-  left.log = right.log = config::LogConfig{};
-  left.source = right.source;
-  return left == right;
+std::vector<std::string> restart_settings_changed(const config::Config& a,
+                                                  const config::Config& b) {
+  // Everything but what reload applies live: the log level.
+  auto changed = config::changed_keys(a, b);
+  std::erase(changed, "log.level");
+  return changed;
 }
 
 }  // namespace tapstack::daemon

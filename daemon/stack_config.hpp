@@ -11,7 +11,8 @@ namespace tapstack::daemon {
 /// locally administered (02:xx:…), as the kernel does for new TAPs.
 StackConfig make_stack_config(const config::Config& config, Rng& rng);
 
-/// True when everything that only a restart can change is the same in both.
-bool same_restart_settings(const config::Config& a, const config::Config& b);
+/// The keys ("section.key") that only a restart applies and that differ.
+std::vector<std::string> restart_settings_changed(const config::Config& a,
+                                                  const config::Config& b);
 
 }  // namespace tapstack::daemon

@@ -50,7 +50,11 @@ int run_command(const std::vector<std::string>& argv, const std::string& socket_
   }
   const std::string library = find_preload_library();
   if (library.empty()) {
-    std::fprintf(stderr, "tapstack: run: %s not found (set TAPSTACK_PRELOAD_LIB)\n", TAPSTACK_PRELOAD_NAME);
+    std::fprintf(stderr,
+                 "tapstack: run: %s not found beside this binary (preload/) or in %s; build it "
+                 "(cmake --build build --target tapstack_preload), install it, or set "
+                 "TAPSTACK_PRELOAD_LIB to its path\n",
+                 TAPSTACK_PRELOAD_NAME, TAPSTACK_INSTALL_FULL_LIBDIR);
     return 127;
   }
   std::string preload = library;

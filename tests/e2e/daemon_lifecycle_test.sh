@@ -28,6 +28,13 @@ wait_for 5 "grep -q 'log level info -> debug' '$E2E_DIR/daemon.log'" ||
 kill -0 "$E2E_DAEMON_PID" || fail "tapstackd died on SIGHUP"
 pass "SIGHUP: log level info -> debug"
 
+# A change only a restart applies is named, key by key.
+sed -i -e 's/^nagle = true/nagle = false/' -e 's/^echo = false/echo = true/' "$E2E_CONFIG"
+kill -HUP "$E2E_DAEMON_PID"
+wait_for 5 "grep -q 'reload: tcp.nagle, services.echo changed in' '$E2E_DIR/daemon.log'" ||
+  fail "SIGHUP did not name the settings that need a restart: $(grep reload "$E2E_DIR/daemon.log")"
+pass "SIGHUP names tcp.nagle and services.echo as needing a restart"
+
 # A second daemon on the same interface name fails with a clear message.
 if in_ns "$TAPSTACKD" --config "$E2E_CONFIG" >"$E2E_DIR/second.log" 2>&1; then
   fail "a second tapstackd on tap0 started"

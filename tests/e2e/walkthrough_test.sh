@@ -155,6 +155,10 @@ pass "5: 1 MiB intact under 10 % loss, $retransmits retransmissions counted and 
 run "curl --limit-rate 20k --max-time 5 -o /dev/null http://10.0.0.2:8080/big.bin" 28
 shows "$T" "zero-window probe" "persist probes"
 shows "$T" "→ 0" "the peer's window closing"
+# Flow control, not congestion: ACKs of probes are no duplicate ACKs.
+if grep -aE 'dup ACKs|fast retransmit' "$T" >&2; then
+  fail "6: the closed window was taken for loss (fast retransmit)"
+fi
 pass "6: the kernel's window closes and the stack probes it"
 stop "$TRACE_PID"
 
