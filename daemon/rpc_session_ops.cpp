@@ -13,6 +13,10 @@
 namespace tapstack::daemon {
 namespace {
 
+// How a ping's timeout is put off while its echo request waits for ARP.
+constexpr unsigned kMaxPingExtensions = 16;
+constexpr std::chrono::milliseconds kPingExtension{500};
+
 rpc::Endpoint endpoint(wire::Ipv4Address address, std::uint16_t port) {
   return {address.value(), port};
 }
@@ -156,17 +160,15 @@ void RpcSession::on_ping(const rpc::Request& request) {
 // prints "Destination Host Unreachable" once the kernel's ARP gives up.
 void RpcSession::arm_ping_timeout(std::uint32_t request_id, std::uint16_t ident, std::uint16_t seq,
                                   std::chrono::milliseconds after, unsigned extensions) {
-  constexpr unsigned kMaxExtensions = 16;
-  constexpr std::chrono::milliseconds kExtension{500};
   auto timer = std::make_unique<boost::asio::steady_timer>(server_.io());
   timer->expires_after(after);
   timer->async_wait([weak = weak_from_this(), request_id, ident, seq,
                      extensions](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (ec || !self || !self->ping_timers_.contains(request_id)) return;
-    if (extensions < kMaxExtensions &&
+    if (extensions < kMaxPingExtensions &&
         self->server_.stack().stack.icmp().awaiting_resolution(ident, seq)) {
-      return self->arm_ping_timeout(request_id, ident, seq, kExtension, extensions + 1);
+      return self->arm_ping_timeout(request_id, ident, seq, kPingExtension, extensions + 1);
     }
     self->ping_timers_.erase(request_id);
     self->server_.pings().forget(ident);
