@@ -125,12 +125,14 @@ void Capture::on_frame(Bytes frame, pcapng::Direction direction) {
   }
 }
 
-void Capture::subscribe(UniqueFd fd, const CaptureFilter& filter, std::uint64_t count) {
+std::shared_ptr<StreamOut> Capture::subscribe(UniqueFd fd, const CaptureFilter& filter,
+                                              std::uint64_t count) {
   auto out = std::make_shared<StreamOut>(io_, std::move(fd), kMaxQueued, nullptr);
   out->start();
   out->push(pcapng::header(interface_));
-  subscribers_.push_back(Subscriber{std::move(out), filter, count, count > 0});
+  subscribers_.push_back(Subscriber{out, filter, count, count > 0});
   spdlog::info("capture: subscriber added ({} now)", subscribers_.size());
+  return out;
 }
 
 bool Capture::open_file(const CaptureFileSettings& settings) {

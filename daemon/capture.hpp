@@ -52,7 +52,9 @@ class Capture {
   /// An outgoing segment's trace event: its reason labels the matching frame.
   void note_segment(const TraceEvent& event);
   /// Streams pcapng to `fd`; ends the stream after `count` frames (0: no end).
-  void subscribe(UniqueFd fd, const CaptureFilter& filter, std::uint64_t count);
+  /// Closing the returned stream ends the subscription.
+  std::shared_ptr<StreamOut> subscribe(UniqueFd fd, const CaptureFilter& filter,
+                                       std::uint64_t count);
   /// Starts writing the [capture] file; false (logged) when it cannot be opened.
   bool open_file(const CaptureFileSettings& settings);
 

@@ -162,7 +162,14 @@ void RpcServer::accept_next() {
 
 void RpcServer::session_ended(std::uint32_t number) {
   // Posted: the session may be inside one of its own handlers right now.
+  pings_.forget_session(number);
   boost::asio::post(io_, [this, number] { sessions_.erase(number); });
+}
+
+std::size_t RpcServer::watch_count() const {
+  std::size_t total = 0;
+  for (const auto& [number, session] : sessions_) total += session->watch_count();
+  return total;
 }
 
 void RpcServer::add_bridge(const std::shared_ptr<SocketBridge>& bridge) {
@@ -184,36 +191,28 @@ void RpcServer::on_socket_event(const SocketEvent& event, Instant now) {
   bridge->on_event(event, now);
 }
 
-void RpcServer::expect_ping(std::uint16_t ident, std::uint16_t seq,
-                            std::weak_ptr<RpcSession> session, std::uint32_t request_id,
-                            std::uint16_t size) {
-  pings_[(std::uint32_t{ident} << 16) | seq] = Waiter{std::move(session), request_id, size};
-}
-
-void RpcServer::forget_ping(std::uint16_t ident, std::uint16_t seq) {
-  pings_.erase((std::uint32_t{ident} << 16) | seq);
-}
-
 void RpcServer::expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
                                std::uint32_t request_id) {
-  resolves_[query] = Waiter{std::move(session), request_id, 0};
+  resolves_[query] = Waiter{std::move(session), request_id};
 }
 
 void RpcServer::on_stack_work(Instant now) {
   (void)now;
   for (const auto& reply : stack_.stack.icmp().drain_ping_replies()) {
-    const auto it = pings_.find((std::uint32_t{reply.ident} << 16) | reply.seq);
-    if (it == pings_.end()) continue;
+    const auto waiter = pings_.take(reply.ident, reply.seq);
+    if (!waiter) continue;
+    const auto it = sessions_.find(waiter->session);
+    if (it == sessions_.end()) continue;
+    if (reply.host_unreachable) {
+      it->second->complete(rpc::error_reply(rpc::MessageType::Ping, waiter->request_id, EHOSTUNREACH));
+      continue;
+    }
     const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(reply.received_at -
                                                                            reply.sent_at);
-    if (auto session = it->second.session.lock()) {
-      session->complete(rpc::Reply{
-          rpc::MessageType::Ping, it->second.request_id, 0,
-          rpc::PingReply{reply.from.value(), reply.seq,
-                         static_cast<std::uint16_t>(reply.payload_size), reply.ttl,
-                         static_cast<std::uint32_t>(rtt.count())}});
-    }
-    pings_.erase(it);
+    it->second->complete(rpc::Reply{
+        rpc::MessageType::Ping, waiter->request_id, 0,
+        rpc::PingReply{reply.from.value(), reply.seq, static_cast<std::uint16_t>(reply.payload_size),
+                       reply.ttl, static_cast<std::uint32_t>(rtt.count())}});
   }
   for (auto& result : stack_.resolver.drain_results()) {
     const auto it = resolves_.find(result.id.value);

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "config/config.hpp"
+#include "daemon/ping_waiters.hpp"
 #include "daemon/rpc_handles.hpp"
 #include "daemon/socket_bridge.hpp"
 #include "rpc/protocol.hpp"
@@ -33,7 +34,13 @@ struct RpcLimits {
   std::size_t sessions = 256;
   std::size_t sockets_per_session = 1024;
   std::size_t sockets_total = 16384;
-  std::size_t pending_per_session = 64;  // deferred pings and resolves
+  std::size_t pending_per_session = 64;  // deferred pings
+  // A quarter of the resolver's 64 lookups in flight: one session cannot
+  // take every slot from the others.
+  std::size_t resolves_per_session = 16;
+  // Trace and capture streams; each may queue up to 4 MiB (docs/rpc.md).
+  std::size_t watches_per_session = 4;
+  std::size_t watches_total = 16;
 };
 
 class RpcServer {
@@ -72,13 +79,14 @@ class RpcServer {
   std::size_t bridge_count() const { return bridges_.size(); }
   /// Makes a bridge known for event routing.
   void add_bridge(const std::shared_ptr<SocketBridge>& bridge);
-  /// Remembers who waits for a ping (ident, seq) or resolve (query id).
-  void expect_ping(std::uint16_t ident, std::uint16_t seq, std::weak_ptr<RpcSession> session,
-                   std::uint32_t request_id, std::uint16_t size);
-  void forget_ping(std::uint16_t ident, std::uint16_t seq);
+  /// Who waits for each ping, by ICMP identifier (unique among pending pings).
+  PingWaiters& pings() { return pings_; }
+  /// Remembers who waits for a resolve (query id).
   void expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
                       std::uint32_t request_id);
   void session_ended(std::uint32_t number);
+  /// Trace and capture streams open in every session.
+  std::size_t watch_count() const;
   /// Owning pid of a bridge's socket, for `tapstack sockets`.
   void note_owner(std::uint64_t key, pid_t pid) { owners_[key] = pid; }
   /// JSON for status/sockets/arp/counters.
@@ -92,7 +100,6 @@ class RpcServer {
   struct Waiter {
     std::weak_ptr<RpcSession> session;
     std::uint32_t request_id = 0;
-    std::uint16_t size = 0;
   };
 
   void accept_next();
@@ -112,7 +119,7 @@ class RpcServer {
   std::unordered_map<std::uint32_t, std::shared_ptr<RpcSession>> sessions_;
   std::unordered_map<std::uint64_t, std::shared_ptr<SocketBridge>> bridges_;
   std::unordered_map<std::uint64_t, pid_t> owners_;
-  std::unordered_map<std::uint32_t, Waiter> pings_;    // ident << 16 | seq
+  PingWaiters pings_;
   std::unordered_map<std::uint32_t, Waiter> resolves_;  // query id
 };
 

@@ -112,6 +112,7 @@ void RpcSession::send_event(const rpc::EventBody& event) { queue(rpc::encode(eve
 
 void RpcSession::complete(const rpc::Reply& reply) {
   if (reply.type == rpc::MessageType::Ping) ping_timers_.erase(reply.id);
+  if (reply.type == rpc::MessageType::Resolve && pending_resolves_ > 0) --pending_resolves_;
   if (!stopped_) send(reply);
 }
 
@@ -151,7 +152,8 @@ void RpcSession::stop(const std::string& why) {
   for (auto& [handle, bridge] : handles_) bridge->release(now);
   handles_.clear();
   connecting_.clear();
-  ping_timers_.clear();
+  ping_timers_.clear();  // their waiters go in session_ended
+  close_watches();
   outgoing_.clear();
   boost::system::error_code ignored;
   socket_.close(ignored);

@@ -7,6 +7,7 @@
 
 #include <boost/asio/generic/seq_packet_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "daemon/socket_bridge.hpp"
+#include "daemon/stream_out.hpp"
 #include "daemon/unique_fd.hpp"
 #include "rpc/protocol.hpp"
 
@@ -39,6 +41,8 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   std::uint32_t number() const { return number_; }
   const ucred& peer() const { return peer_; }
   std::size_t socket_count() const { return handles_.size(); }
+  /// Trace and capture streams whose reader is still there.
+  std::size_t watch_count() const;
 
   /// A deferred ping or resolve finished (called by the server).
   void complete(const rpc::Reply& reply);
@@ -72,6 +76,10 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   // rpc_watch.cpp: Trace and Capture hand out a stream fd.
   void on_trace(const rpc::Request& request);
   void on_capture(const rpc::Request& request);
+  /// 0 when this session may open one more watch stream, else the errno.
+  int watch_refusal() const;
+  void keep_watch(std::shared_ptr<StreamOut> out);
+  void close_watches();
   void on_impair(const rpc::Request& request);  // rpc_impair.cpp
 
   /// The bridge for a handle, or nullptr (then an EBADF reply was sent).
@@ -87,7 +95,8 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   int socket_limit_error() const;
   /// False (and an EMFILE/ENFILE reply sent) when a limit is reached.
   bool room_for_socket(const rpc::Request& request);
-  void arm_ping_timeout(std::uint32_t request_id, std::uint16_t seq, std::uint32_t timeout_ms);
+  void arm_ping_timeout(std::uint32_t request_id, std::uint16_t ident, std::uint16_t seq,
+                        std::chrono::milliseconds after, unsigned extensions);
 
   RpcServer& server_;
   Socket socket_;
@@ -104,6 +113,9 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   std::unordered_map<rpc::Handle, std::shared_ptr<SocketBridge>> handles_;
   std::unordered_map<rpc::Handle, std::uint32_t> connecting_;  // blocking connect → request id
   std::unordered_map<std::uint32_t, std::unique_ptr<boost::asio::steady_timer>> ping_timers_;
+  std::size_t pending_resolves_ = 0;
+  // Ended with the session: a stream never outlives who asked for it.
+  std::vector<std::shared_ptr<StreamOut>> watches_;
 };
 
 }  // namespace tapstack::daemon

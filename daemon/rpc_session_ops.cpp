@@ -13,6 +13,10 @@
 namespace tapstack::daemon {
 namespace {
 
+// How a ping's timeout is put off while its echo request waits for ARP.
+constexpr unsigned kMaxPingExtensions = 16;
+constexpr std::chrono::milliseconds kPingExtension{500};
+
 rpc::Endpoint endpoint(wire::Ipv4Address address, std::uint16_t port) {
   return {address.value(), port};
 }
@@ -127,34 +131,47 @@ void RpcSession::on_getsockopt(const rpc::Request& request) {
 
 void RpcSession::on_resolve(const rpc::Request& request) {
   const auto& body = std::get<rpc::ResolveRequest>(request.body);
+  if (pending_resolves_ >= server_.limits().resolves_per_session) {
+    return send(rpc::error_reply(request.type, request.id, ENOBUFS));
+  }
   auto r = server_.stack().resolver.resolve(body.name, server_.driver().now());
   if (!r) return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
+  ++pending_resolves_;  // until complete() hands out the answer
   server_.expect_resolve(r->value, weak_from_this(), request.id);
 }
 
 void RpcSession::on_ping(const rpc::Request& request) {
   const auto& body = std::get<rpc::PingRequest>(request.body);
-  if (ping_timers_.size() >= server_.limits().pending_per_session) {
+  const auto ident = server_.pings().free_ident();
+  if (ping_timers_.size() >= server_.limits().pending_per_session || !ident) {
     return send(rpc::error_reply(request.type, request.id, ENOBUFS));
   }
   std::vector<std::uint8_t> payload(body.size);
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i);
-  const auto ident = static_cast<std::uint16_t>(number_);
-  auto r = server_.stack().stack.icmp().ping(wire::Ipv4Address{body.address}, ident,
+  auto r = server_.stack().stack.icmp().ping(wire::Ipv4Address{body.address}, *ident,
                                              body.sequence, payload, server_.driver().now());
   if (!r) return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
-  server_.expect_ping(ident, *r, weak_from_this(), request.id, body.size);
-  arm_ping_timeout(request.id, *r, body.timeout_ms);
+  server_.pings().add(*ident, {number_, request.id, *r, body.size});
+  arm_ping_timeout(request.id, *ident, *r, std::chrono::milliseconds(body.timeout_ms), 0);
 }
 
-void RpcSession::arm_ping_timeout(std::uint32_t request_id, std::uint16_t seq,
-                                  std::uint32_t timeout_ms) {
+// While the echo request still waits for ARP, the timeout is put off (a few
+// times, bounded): ARP's verdict then comes back as EHOSTUNREACH, as iputils
+// prints "Destination Host Unreachable" once the kernel's ARP gives up.
+void RpcSession::arm_ping_timeout(std::uint32_t request_id, std::uint16_t ident, std::uint16_t seq,
+                                  std::chrono::milliseconds after, unsigned extensions) {
   auto timer = std::make_unique<boost::asio::steady_timer>(server_.io());
-  timer->expires_after(std::chrono::milliseconds(timeout_ms));
-  timer->async_wait([weak = weak_from_this(), request_id, seq](const boost::system::error_code& ec) {
+  timer->expires_after(after);
+  timer->async_wait([weak = weak_from_this(), request_id, ident, seq,
+                     extensions](const boost::system::error_code& ec) {
     auto self = weak.lock();
-    if (ec || !self || !self->ping_timers_.erase(request_id)) return;
-    self->server_.forget_ping(static_cast<std::uint16_t>(self->number_), seq);
+    if (ec || !self || !self->ping_timers_.contains(request_id)) return;
+    if (extensions < kMaxPingExtensions &&
+        self->server_.stack().stack.icmp().awaiting_resolution(ident, seq)) {
+      return self->arm_ping_timeout(request_id, ident, seq, kPingExtension, extensions + 1);
+    }
+    self->ping_timers_.erase(request_id);
+    self->server_.pings().forget(ident);
     self->send(rpc::error_reply(rpc::MessageType::Ping, request_id, ETIMEDOUT));
   });
   ping_timers_[request_id] = std::move(timer);

@@ -88,6 +88,9 @@ void StreamOut::close() {
   boost::system::error_code ignored;
   fd_.cancel(ignored);
   fd_.close(ignored);
+  // Freed now, not when the hub next prunes its subscribers.
+  std::string().swap(buffer_);
+  sent_ = 0;
   if (on_closed_) {
     auto fn = std::move(on_closed_);
     fn();

@@ -63,11 +63,13 @@ void TraceHub::on_trace(const TraceEvent& event) {
   }
 }
 
-void TraceHub::subscribe(UniqueFd fd, const TraceFilter& filter, bool json, bool absolute) {
+std::shared_ptr<StreamOut> TraceHub::subscribe(UniqueFd fd, const TraceFilter& filter, bool json,
+                                               bool absolute) {
   auto out = std::make_shared<StreamOut>(io_, std::move(fd), kMaxQueued, nullptr);
   out->start();
-  subscribers_.push_back(Subscriber{std::move(out), filter, json, absolute});
+  subscribers_.push_back(Subscriber{out, filter, json, absolute});
   spdlog::info("trace: subscriber added ({} now)", subscribers_.size());
+  return out;
 }
 
 }  // namespace tapstack::daemon

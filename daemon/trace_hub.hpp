@@ -30,8 +30,10 @@ class TraceHub final : public TraceSink {
   explicit TraceHub(boost::asio::io_context& io) : io_(io) {}
   void on_trace(const TraceEvent& event) override;
 
-  /// Streams matching events to `fd` (the daemon's end of a socketpair).
-  void subscribe(UniqueFd fd, const TraceFilter& filter, bool json, bool absolute);
+  /// Streams matching events to `fd` (the daemon's end of a socketpair);
+  /// closing the returned stream ends the subscription.
+  std::shared_ptr<StreamOut> subscribe(UniqueFd fd, const TraceFilter& filter, bool json,
+                                       bool absolute);
   void set_capture(Capture* capture) { capture_ = capture; }
   std::size_t subscribers() const { return subscribers_.size(); }
 

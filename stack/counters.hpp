@@ -167,6 +167,7 @@ struct IcmpCounters {
   std::uint64_t rx_errors_dropped_no_transport = 0;
   std::uint64_t rx_dropped_other_type = 0;
   std::uint64_t tx_echo_requests = 0;
+  std::uint64_t tx_echo_unresolved = 0;          // ARP gave up: answered host unreachable
   std::uint64_t tx_echo_replies = 0;
   std::uint64_t tx_dest_unreachable = 0;
   std::uint64_t tx_time_exceeded = 0;
@@ -190,6 +191,7 @@ struct IcmpCounters {
     fn(std::string_view{"rx_errors_dropped_no_transport"}, rx_errors_dropped_no_transport);
     fn(std::string_view{"rx_dropped_other_type"}, rx_dropped_other_type);
     fn(std::string_view{"tx_echo_requests"}, tx_echo_requests);
+    fn(std::string_view{"tx_echo_unresolved"}, tx_echo_unresolved);
     fn(std::string_view{"tx_echo_replies"}, tx_echo_replies);
     fn(std::string_view{"tx_dest_unreachable"}, tx_dest_unreachable);
     fn(std::string_view{"tx_time_exceeded"}, tx_time_exceeded);

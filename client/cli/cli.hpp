@@ -25,6 +25,9 @@ bool write_all(int fd, const char* data, std::size_t len);
 /// Parses a dotted quad or resolves a name through the stack.
 bool lookup(const std::string& host, unsigned& address_host_order);
 
+/// A field of the `status` document's "interface" object; "" when unknown.
+std::string interface_field(const std::string& key);
+
 struct SocketsView;
 /// status, sockets, arp, counters: the daemon's document as text (sockets as
 /// `view` asks), or as it is with `json`.

@@ -57,6 +57,16 @@ void print_counters(const json& d) {
 
 }  // namespace
 
+std::string interface_field(const std::string& key) {
+  char* raw = nullptr;
+  if (ts_introspect("status", &raw) != 0) return "";
+  const auto doc = json::parse(raw, nullptr, false);
+  std::free(raw);
+  if (doc.is_discarded() || !doc.contains("interface")) return "";
+  const auto& value = doc["interface"].value(key, json());
+  return value.is_string() ? value.get<std::string>() : "";
+}
+
 int cmd_introspect(const std::string& what, bool as_json, const SocketsView& view) {
   char* raw = nullptr;
   if (ts_introspect(what.c_str(), &raw) != 0) {

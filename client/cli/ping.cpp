@@ -46,6 +46,18 @@ void print_dns_failure(const std::string& name) {
   std::fprintf(stderr, "tapstack: %s: %s\n", name.c_str(), dns_failure(errno));
 }
 
+/// iputils' line for a request ARP could not deliver; "From" is the stack.
+void print_unreachable(unsigned seq, bool json) {
+  static const std::string from = [] {
+    std::string address = interface_field("address");
+    return address.substr(0, address.find('/'));
+  }();
+  std::printf(json ? "{\"from\":\"%s\",\"icmp_seq\":%u,\"error\":\"Destination Host Unreachable\"}\n"
+                   : "From %s icmp_seq=%u Destination Host Unreachable\n",
+              from.c_str(), seq);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 bool lookup(const std::string& host, unsigned& address) {
@@ -107,8 +119,12 @@ int cmd_ping(const std::string& host, int count, double interval, int size, doub
         closed = true;
         break;
       }
+      if (errno == EHOSTUNREACH) {  // ARP gave up on the next hop, as iputils says it
+        print_unreachable(seq, json);
+        continue;
+      }
       print_error("ping " + dotted(address));
-      if (errno != EHOSTUNREACH && errno != ENETUNREACH) return kFailed;
+      if (errno != ENETUNREACH) return kFailed;
       continue;
     }
     ++received;

@@ -9,7 +9,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "client/cli/cli.hpp"
 #include "client/cli/pcapng_count.hpp"
@@ -88,12 +87,20 @@ bool make_watch(const WatchOptions& o, ts_watch& w) {
 
 /// The TAP the daemon runs the stack on, for "listening on …".
 std::string interface_name() {
-  char* raw = nullptr;
-  if (ts_introspect("status", &raw) != 0) return "the stack's interface";
-  const auto doc = nlohmann::json::parse(raw, nullptr, false);
-  std::free(raw);
-  const std::string name = doc.is_discarded() ? "" : doc["interface"].value("name", "");
+  const std::string name = interface_field("name");
   return name.empty() ? "the stack's interface" : name;
+}
+
+/// Says why the daemon refused a watch stream (docs/rpc.md "Trace and capture").
+void print_watch_refusal(const char* what) {
+  if (errno == EPERM) {
+    std::fprintf(stderr, "tapstack: %s: only root and tapstackd's own user may watch every connection\n", what);
+  } else if (errno == EMFILE || errno == ENFILE) {
+    std::fprintf(stderr, "tapstack: %s: too many trace and capture streams open (%s); close one\n",
+                 what, errno == EMFILE ? "this client's limit" : "the daemon's limit");
+  } else {
+    print_error(what);
+  }
 }
 
 }  // namespace
@@ -126,7 +133,7 @@ int cmd_trace(const WatchOptions& o, bool json) {
   w.absolute = o.absolute ? 1 : 0;
   const int fd = ts_trace(&w);
   if (fd < 0) {
-    print_error("trace");
+    print_watch_refusal("trace");
     return kFailed;
   }
   return pump(fd, STDOUT_FILENO, nullptr, 0);
@@ -153,7 +160,7 @@ int cmd_capture(const WatchOptions& options) {
   if (!make_watch(o, w)) return kFailed;
   const int fd = ts_capture(&w);
   if (fd < 0) {
-    print_error("capture");
+    print_watch_refusal("capture");
     return kFailed;
   }
   // tcpdump's first and last lines, on stderr, out of the pcapng's way.

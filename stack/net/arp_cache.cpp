@@ -161,6 +161,11 @@ std::optional<wire::MacAddress> ArpCache::lookup(wire::Ipv4Address ip) const {
   return it->second.mac;
 }
 
+bool ArpCache::resolving(wire::Ipv4Address ip) const {
+  const auto it = entries_.find(ip.value());
+  return it != entries_.end() && it->second.state == ArpState::Incomplete;
+}
+
 void ArpCache::poll(Instant now) {
   std::vector<std::vector<std::uint8_t>> failed;
   for (auto it = entries_.begin(); it != entries_.end();) {

@@ -67,6 +67,9 @@ class ArpCache {
   /// The MAC of a reachable or stale entry.
   std::optional<wire::MacAddress> lookup(wire::Ipv4Address ip) const;
 
+  /// True while `ip` is being resolved (an incomplete entry).
+  bool resolving(wire::Ipv4Address ip) const;
+
   /// Retries requests, fails resolutions, ages entries.
   void poll(Instant now);
   Instant next_deadline() const;

@@ -96,6 +96,30 @@ void IcmpLayer::on_echo_reply(const wire::IcmpView& icmp, const Ipv4PacketInfo& 
   if (!ipv4_.is_broadcast(it->second.dst)) outstanding_.erase(it);
 }
 
+void IcmpLayer::on_unresolved(const wire::Ipv4View& datagram, Instant now) {
+  // The first fragment carries the echo header; the checksum covers all
+  // fragments, so the fields are read directly.
+  const Bytes icmp = datagram.payload();
+  if (icmp.size() < wire::kIcmpHeaderSize ||
+      icmp[0] != static_cast<std::uint8_t>(wire::IcmpType::EchoRequest)) {
+    return;
+  }
+  const auto ident = static_cast<std::uint16_t>((icmp[4] << 8) | icmp[5]);
+  const auto seq = static_cast<std::uint16_t>((icmp[6] << 8) | icmp[7]);
+  const auto it = outstanding_.find(ping_key(ident, seq));
+  if (it == outstanding_.end() || it->second.dst != datagram.destination()) return;
+  ++counters_.tx_echo_unresolved;
+  PingReply reply{ident, seq, ipv4_.local_address(), 0, 0, it->second.sent_at, now};
+  reply.host_unreachable = true;
+  replies_.push_back(reply);
+  outstanding_.erase(it);
+}
+
+bool IcmpLayer::awaiting_resolution(std::uint16_t ident, std::uint16_t seq) const {
+  const auto it = outstanding_.find(ping_key(ident, seq));
+  return it != outstanding_.end() && ipv4_.resolving(it->second.dst);
+}
+
 void IcmpLayer::on_error(const wire::IcmpView& icmp, Instant now) {
   // RFC 792: the body quotes the original IP header and 64 bits of its data.
   const auto original = wire::Ipv4View::parse_quoted(icmp.body());

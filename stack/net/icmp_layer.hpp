@@ -35,7 +35,10 @@ struct PingReply {
   std::uint8_t ttl = 0;
   std::size_t payload_size = 0;
   Instant sent_at;
-  Instant received_at;
+  Instant received_at;  // for host_unreachable: when ARP gave up
+  /// No reply can come: ARP failed to resolve the next hop (`from` is our
+  /// own address, as iputils' "From 10.0.0.2 … Destination Host Unreachable").
+  bool host_unreachable = false;
 };
 
 class IcmpLayer {
@@ -58,6 +61,11 @@ class IcmpLayer {
   /// Returns the sequence number sent.
   Result<std::uint16_t> ping(wire::Ipv4Address dst, std::uint16_t ident, std::uint16_t seq,
                              Bytes payload, Instant now);
+  /// ARP gave up on `datagram` (one we sent): an echo request of ours is
+  /// answered with a host_unreachable PingReply.
+  void on_unresolved(const wire::Ipv4View& datagram, Instant now);
+  /// True while echo request (ident, seq) waits for ARP.
+  bool awaiting_resolution(std::uint16_t ident, std::uint16_t seq) const;
   /// Replies matched since the last call, oldest first.
   std::vector<PingReply> drain_ping_replies() { return std::exchange(replies_, {}); }
 

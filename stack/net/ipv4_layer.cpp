@@ -144,10 +144,19 @@ void Ipv4Layer::on_unresolved(Bytes datagram, Instant now) {
   // One report per datagram: only its first fragment carries the transport header.
   const auto view = wire::Ipv4View::parse(datagram);
   if (!view || view->fragment_offset() != 0) return;
+  if (view->protocol() == static_cast<std::uint8_t>(IpProtocol::Icmp)) {
+    if (icmp_ != nullptr) icmp_->on_unresolved(*view, now);
+    return;
+  }
   // RFC 1122 §2.3.2.2 lets ARP failures surface like ICMP host unreachable.
   deliver_error(IcmpErrorInfo::Kind::HostUnreachable,
                 static_cast<std::uint8_t>(wire::IcmpType::DestUnreachable),
                 static_cast<std::uint8_t>(wire::UnreachableCode::Host), 0, *view, now);
+}
+
+bool Ipv4Layer::resolving(wire::Ipv4Address dst) {
+  const auto r = route(dst);
+  return r && !r->mac && arp_.resolving(r->next_hop);
 }
 
 Result<Ipv4Layer::Route> Ipv4Layer::route(wire::Ipv4Address dst) {

@@ -64,6 +64,9 @@ class Ipv4Layer final : public Ipv4Output {
   bool deliver_error(IcmpErrorInfo::Kind kind, std::uint8_t type, std::uint8_t code,
                      std::uint16_t next_hop_mtu, const wire::Ipv4View& original, Instant now);
 
+  /// True while datagrams to `dst` wait for ARP to resolve its next hop.
+  bool resolving(wire::Ipv4Address dst);
+
   /// True for the limited broadcast, our subnet broadcast and multicast.
   bool is_broadcast(wire::Ipv4Address a) const;
 

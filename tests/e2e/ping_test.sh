@@ -50,4 +50,16 @@ drops=$(TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock" "$TAPSTACK_CLI" stats |
   fail "counters show only $drops drops for $delivered malformed frames that reached the stack"
 pass "tapstack stats counts $drops dropped of $delivered malformed frames that reached the stack"
 
+# tapstack ping to an address nobody has: iputils' line once ARP gives up
+# (~3 s), not silence until Ctrl-C (issue 11).
+set +e
+TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock" timeout 30 "$TAPSTACK_CLI" ping 10.0.0.9 -c 2 >"$E2E_DIR/nobody.txt" 2>&1
+status=$?
+set -e
+[[ $status -eq 1 ]] && grep -q '^From 10.0.0.2 icmp_seq=1 Destination Host Unreachable$' "$E2E_DIR/nobody.txt" &&
+  grep -q '^From 10.0.0.2 icmp_seq=2 Destination Host Unreachable$' "$E2E_DIR/nobody.txt" &&
+  grep -q '2 packets transmitted, 0 received, 100% packet loss' "$E2E_DIR/nobody.txt" ||
+  fail "ping 10.0.0.9: status $status, $(cat "$E2E_DIR/nobody.txt")"
+pass "tapstack ping 10.0.0.9 (nobody's): $(grep -c Unreachable "$E2E_DIR/nobody.txt") × Destination Host Unreachable, exit 1"
+
 stop_daemon || fail "exit status not 0"

@@ -245,6 +245,33 @@ TEST_F(IcmpTest, StackOriginatedPingIsMatched) {
   EXPECT_TRUE(h.stack.icmp().drain_ping_replies().empty());
 }
 
+// Issue 11: an echo request whose next hop never answers ARP is reported as
+// host unreachable, from our own address, once ARP gives up (~3 s), and is
+// "awaiting resolution" until then.
+TEST(IcmpPing, ArpFailureAnswersHostUnreachable) {
+  StackHarness h;
+  const wire::Ipv4Address silent{10, 0, 0, 9};
+  ASSERT_TRUE(h.stack.icmp().ping(silent, 0x55, 7, pattern(56), h.now));
+  ASSERT_TRUE(h.stack.icmp().ping(silent, 0x55, 8, pattern(56), h.now));
+  EXPECT_TRUE(h.stack.icmp().awaiting_resolution(0x55, 7));
+  const auto run_for = [&h](int steps) {
+    for (int i = 0; i < steps; ++i) h.advance(std::chrono::milliseconds{100});
+  };
+  run_for(25);  // requests at 0, 1 and 2 s; none answered yet
+  EXPECT_TRUE(h.stack.icmp().drain_ping_replies().empty());
+  EXPECT_TRUE(h.stack.icmp().awaiting_resolution(0x55, 8));
+  run_for(10);  // ARP gives up at 3 s
+  const auto replies = h.stack.icmp().drain_ping_replies();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_TRUE(replies[0].host_unreachable);
+  EXPECT_EQ(replies[0].seq, 7);
+  EXPECT_EQ(replies[1].seq, 8);
+  EXPECT_EQ(replies[0].ident, 0x55);
+  EXPECT_EQ(replies[0].from, kStackIp);
+  EXPECT_FALSE(h.stack.icmp().awaiting_resolution(0x55, 7));
+  EXPECT_EQ(h.counter("icmp.tx_echo_unresolved"), 2u);
+}
+
 TEST(IcmpPing, FailsWithoutRoute) {
   StackConfig c = default_config();
   c.gateway.reset();
