@@ -70,7 +70,7 @@ for command in "${first[@]}"; do
   case $command in
     "ping -c 3 10.0.0.2"*) shows "3 received" "$command" ;;
     "ping -s 4000"*) shows "3 received" "$command" ;;
-    arping*) shows "Received 2 response" "$command" ;;
+    arping*) shows "2 packets received" "$command" ;;
     "ip neigh"*) shows "10.0.0.2 lladdr" "$command" ;;
     "tapstack status"*) shows "tap0" "$command" ;;
     cmp*) shows "intact" "$command" ;;
