@@ -17,6 +17,7 @@ namespace tapstack::daemon {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+constexpr int kIdleReadsPerWake = 16;  // bounds the work one wake-up does for a writer
 
 /// True when the client has closed its end completely (not just SHUT_WR).
 bool client_hung_up(int fd) {
@@ -85,7 +86,8 @@ void SocketBridge::pump(Instant now) {
       pump_listener(now);
       break;
     case Kind::TcpIdle:
-      break;  // no connection yet: nothing to move
+      watch_idle(now);
+      break;
     case Kind::Udp:
       pump_udp_down();
       if (pair_.is_open()) pump_udp_up();
@@ -191,6 +193,23 @@ void SocketBridge::pump_listener(Instant now) {
     // the connection's bridge sees its pair hang up and releases it.
     handoffs_.pop_front();
     if (error != 0) break;
+  }
+  wait_readable();
+}
+
+// No connection yet, so nothing to move, but the pair is watched: a data fd
+// dropped before connect or listen (close_range, dup2, exit) frees the
+// socket and its port. Bytes written meanwhile are discarded, as Linux
+// refuses a write on an unconnected TCP socket.
+void SocketBridge::watch_idle(Instant now) {
+  for (int i = 0; i < kIdleReadsPerWake; ++i) {
+    const ssize_t n = ::recv(pair_.native_handle(), scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && errno == EINTR)) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    on_client_gone();
+    released_ = true;
+    close_stack(now, false);
+    return;
   }
   wait_readable();
 }

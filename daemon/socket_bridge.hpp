@@ -6,9 +6,10 @@
 // slow reader closes the TCP receive window. A listener's pair carries the
 // connections the daemon accepted for the client: a record each, with the
 // connection's own data fd attached. A TCP socket that is neither connecting
-// nor listening yet (TcpIdle) moves nothing: its stack socket has no
-// connection to read from. When the client's end is closed by every process
-// that held it, the socket is released as if the client had sent close.
+// nor listening yet (TcpIdle) moves nothing (its stack socket has no
+// connection to read from) but is watched like the others: when the client's
+// end is closed by every process that held it, whatever the kind, the socket
+// is released as if the client had sent close.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
@@ -90,6 +91,7 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   void pump_udp_down();
   void pump_udp_up();
   void pump_listener(Instant now);
+  void watch_idle(Instant now);
   void wait_readable();
   void wait_writable();
   void on_client_eof(Instant now);

@@ -1,7 +1,9 @@
 // serve-http: a static file server on the stack, through libtapstack. One
-// thread per connection (at most kMaxClients at once); each request is
-// answered with Connection: close, files streamed with sendfile(2) from the
-// file to the connection's data fd.
+// thread per connection (at most kMaxClients at once, kMaxPerPeer from one
+// address); each request is answered with Connection: close, files streamed
+// with sendfile(2) from the file to the connection's data fd. Deadlines keep
+// slow clients from holding a thread: kHeadDeadline for the whole request
+// head, kSendProgressTimeout for each write to make progress.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,16 +14,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <semaphore>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "client/cli/cli.hpp"
+#include "client/cli/connection_slots.hpp"
 #include "client/cli/progress.hpp"
 #include "client/cli/serve_http.hpp"
 #include "tapstack/tapstack.h"
@@ -29,8 +33,14 @@
 namespace tapstack::cli {
 namespace {
 
-constexpr std::ptrdiff_t kMaxClients = 256;
-constexpr int kHeadTimeoutMs = 30'000;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kMaxClients = 256;
+constexpr std::size_t kMaxPerPeer = 32;
+constexpr Clock::duration kHeadDeadline = std::chrono::seconds(10);
+constexpr timeval kSendProgressTimeout{30, 0};
+constexpr milliseconds kAcceptBackOff{1000};
 constexpr std::size_t kSendfileChunk = 1 << 20;
 
 /// Writes everything; false when the client is gone (no SIGPIPE).
@@ -44,13 +54,17 @@ bool send_all(int fd, std::string_view data) {
   return true;
 }
 
-/// Reads the request head (through the empty line) into `head`. Returns 0,
-/// an HTTP status to refuse it with, or -1 when the client left silently.
+/// Reads the request head (through the empty line) into `head` within
+/// kHeadDeadline of the start, however the bytes trickle in. Returns 0, an
+/// HTTP status to refuse it with, or -1 when the client left silently.
 int read_head(int fd, std::string& head) {
   char buf[4096];
+  const Clock::time_point deadline = Clock::now() + kHeadDeadline;
   while (true) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return 408;
     pollfd p{fd, POLLIN, 0};
-    const int r = ::poll(&p, 1, kHeadTimeoutMs);
+    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) return 408;
     const ssize_t n = r < 0 ? -1 : ::read(fd, buf, sizeof buf);
@@ -142,8 +156,10 @@ Answer respond(int fd, std::string_view head, const std::string& root) {
   return send_regular(fd, resolved.file, with_body);
 }
 
-/// One connection: one request, one answer, one log line, close.
+/// One connection: one request, one answer, one log line, close. A write
+/// that moves nothing for kSendProgressTimeout ends the answer.
 void serve(int fd, const std::string& peer, const std::string& root) {
+  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &kSendProgressTimeout, sizeof kSendProgressTimeout);
   std::string head;
   const int refusal = read_head(fd, head);
   if (refusal >= 0) {
@@ -152,6 +168,41 @@ void serve(int fd, const std::string& peer, const std::string& root) {
     std::fprintf(stderr, "%s\n", http::access_log_line(peer, line, answer.status, answer.bytes).c_str());
   }
   ts_close(fd);
+}
+
+/// A peer over its share of the slots: 503, logged, closed.
+void turn_away(int fd, const std::string& peer) {
+  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &kSendProgressTimeout, sizeof kSendProgressTimeout);
+  const Answer answer = send_error(fd, 503, true);
+  std::fprintf(stderr, "%s\n", http::access_log_line(peer, "-", answer.status, answer.bytes).c_str());
+  ts_close(fd);
+}
+
+/// Serves `conn` on a thread of its own, holding a slot of `peer` until it
+/// ends; false (conn closed) when no thread can be made.
+bool start_serving(int conn, std::uint32_t peer, const std::string& name, const std::string& root,
+                   ConnectionSlots& slots) {
+  try {
+    std::thread([conn, peer, name, root, &slots] {
+      serve(conn, name, root);
+      slots.give_back(peer);
+    }).detach();
+    return true;
+  } catch (const std::system_error&) {
+    ts_close(conn);
+    slots.give_back(peer);
+    return false;
+  }
+}
+
+/// Says why accept failed, at most once a second however often it does.
+void report_accept_error(int error) {
+  static Clock::time_point last{};
+  const Clock::time_point now = Clock::now();
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
+  errno = error;
+  print_error("accept");
 }
 
 std::string peer_name(const sockaddr_in& peer) {
@@ -198,23 +249,34 @@ int cmd_serve_http(int port, const std::string& dir) {
   const int listener = open_listener(port);
   if (listener < 0) return kFailed;
   std::fprintf(stderr, "serving %s on port %d\n", root.c_str(), port);
-  static std::counting_semaphore<kMaxClients> slots(kMaxClients);
+  static ConnectionSlots slots(kMaxClients, kMaxPerPeer);
   while (true) {
-    slots.acquire();
+    slots.wait_for_room();
+    const std::uint64_t releases = slots.releases();
     sockaddr_in peer{};
     socklen_t len = sizeof peer;
     const int conn = ts_accept(listener, reinterpret_cast<sockaddr*>(&peer), &len);
     if (conn < 0) {
-      slots.release();
-      if (errno == EINTR) continue;
-      if (errno == ECONNABORTED) return daemon_closed();  // libtapstack: the listener was dropped
-      print_error("accept");
-      return kFailed;
+      const int error = errno;
+      if (error == EINTR) continue;
+      if (error == ECONNABORTED) return daemon_closed();  // libtapstack: the listener was dropped
+      if (error == EBADF || error == EOPNOTSUPP) return print_error("accept"), kFailed;
+      // EMFILE and the like: retried once a connection has ended (and so
+      // freed its descriptor), or after a back-off.
+      report_accept_error(error);
+      slots.wait_for_release(releases, kAcceptBackOff);
+      continue;
     }
-    std::thread([conn, name = peer_name(peer), root] {
-      serve(conn, name, root);
-      slots.release();
-    }).detach();
+    const std::uint32_t address = ntohl(peer.sin_addr.s_addr);
+    const std::string name = peer_name(peer);
+    if (!slots.take(address)) {
+      turn_away(conn, name);
+      continue;
+    }
+    if (!start_serving(conn, address, name, root, slots)) {
+      report_accept_error(EAGAIN);
+      slots.wait_for_release(releases, kAcceptBackOff);
+    }
   }
 }
 

@@ -50,6 +50,9 @@ int receive_connection(int listener, bool nonblocking, rpc::AcceptRecord& record
   const ssize_t n = ::recvmsg(listener, &msg, MSG_CMSG_CLOEXEC | (nonblocking ? MSG_DONTWAIT : 0));
   if (n < 0) return errno;
   conn = passed_fd(msg);
+  // At the descriptor limit the kernel drops the connection's fd (and the
+  // daemon then closes that connection): accept(2) would say EMFILE.
+  if (conn < 0 && n > 0 && (msg.msg_flags & MSG_CTRUNC) != 0) return EMFILE;
   if (n == 0 && conn < 0) {  // the daemon dropped the listener: it went away, or the session ended
     silence(listener);
     return ECONNABORTED;

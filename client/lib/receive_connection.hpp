@@ -17,7 +17,9 @@ int passed_fd(msghdr& msg);
 /// `nonblocking`. Returns 0 or an errno: EAGAIN (nothing waits), ECONNABORTED
 /// (EOF: the daemon dropped the listener — it went away or the session ended;
 /// `listener` is then replaced by a descriptor that never becomes readable, so
-/// this is reported once and a retry waits), EPROTO (not a record with an fd).
+/// this is reported once and a retry waits), EMFILE (no room for the
+/// connection's fd: the kernel dropped it, and with it the connection),
+/// EPROTO (not a record with an fd).
 int receive_connection(int listener, bool nonblocking, rpc::AcceptRecord& record, int& conn);
 
 }  // namespace tapstack::client

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,8 @@
 
 namespace tapstack::client {
 namespace {
+
+constexpr std::size_t kMaxDatagram = 65507;  // the largest UDP payload over IPv4
 
 struct SocketState {
   rpc::Handle handle = 0;
@@ -373,7 +376,7 @@ ssize_t ts_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr
                   socklen_t tolen) {
   rpc::Endpoint e;
   if (to && !to_endpoint(to, tolen, e)) return fail(EINVAL);
-  if (len > 65507) return fail(EMSGSIZE);
+  if (len > kMaxDatagram) return fail(EMSGSIZE);
   try {
     std::string packet(rpc::kDatagramHeaderSize + len, '\0');
     rpc::encode_datagram_header(
@@ -386,20 +389,25 @@ ssize_t ts_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr
   }
 }
 
+// The datagram's length is the remote sender's choice: at most `len` bytes
+// are copied whatever the flags. The data fd is always asked with MSG_TRUNC,
+// so the full length is known; it is returned only when the caller asked
+// for MSG_TRUNC, as Linux does.
 ssize_t ts_recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* from,
                     socklen_t* fromlen) {
   try {
-    std::string packet(rpc::kDatagramHeaderSize + len, '\0');
-    const ssize_t n = ::recv(fd, packet.data(), packet.size(), flags);
+    std::string packet(rpc::kDatagramHeaderSize + std::min(len, kMaxDatagram), '\0');
+    const ssize_t n = ::recv(fd, packet.data(), packet.size(), flags | MSG_TRUNC);
     if (n < 0) return -1;
     const auto size = static_cast<std::size_t>(n);
     const auto e = rpc::decode_datagram_header(
-        Bytes(reinterpret_cast<const std::uint8_t*>(packet.data()), size));
+        Bytes(reinterpret_cast<const std::uint8_t*>(packet.data()), std::min(size, packet.size())));
     if (!e) return 0;  // EOF (the daemon closed the socket)
     from_endpoint(*e, from, fromlen);
-    const std::size_t data = size - rpc::kDatagramHeaderSize;
-    if (data) std::memcpy(buf, packet.data() + rpc::kDatagramHeaderSize, data);
-    return static_cast<ssize_t>(data);
+    const std::size_t datagram = size - rpc::kDatagramHeaderSize;
+    const std::size_t copied = std::min(datagram, len);
+    if (copied) std::memcpy(buf, packet.data() + rpc::kDatagramHeaderSize, copied);
+    return static_cast<ssize_t>((flags & MSG_TRUNC) ? datagram : copied);
   } catch (...) {
     return fail(ENOMEM);
   }

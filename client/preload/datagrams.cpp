@@ -125,18 +125,22 @@ TS_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
     std::vector<std::uint8_t> data(total_length(msg));
     auto* from = static_cast<sockaddr*>(msg->msg_name);
     socklen_t from_len = msg->msg_namelen;
-    const ssize_t n = recv_datagram(fd, *s, data.data(), data.size(), flags, from, from ? &from_len : nullptr);
+    // Asked with MSG_TRUNC to learn the full length, so msg_flags can say
+    // the datagram did not fit, as Linux does.
+    const ssize_t n =
+        recv_datagram(fd, *s, data.data(), data.size(), flags | MSG_TRUNC, from, from ? &from_len : nullptr);
     if (n < 0) return n;
+    const std::size_t copied = std::min(static_cast<std::size_t>(n), data.size());
     std::size_t offset = 0;
-    for (std::size_t i = 0; i < msg->msg_iovlen && offset < static_cast<std::size_t>(n); ++i) {
-      const std::size_t chunk = std::min(msg->msg_iov[i].iov_len, static_cast<std::size_t>(n) - offset);
+    for (std::size_t i = 0; i < msg->msg_iovlen && offset < copied; ++i) {
+      const std::size_t chunk = std::min(msg->msg_iov[i].iov_len, copied - offset);
       std::memcpy(msg->msg_iov[i].iov_base, data.data() + offset, chunk);
       offset += chunk;
     }
     if (from) msg->msg_namelen = from_len;
     msg->msg_controllen = 0;
-    msg->msg_flags = 0;
-    return n;
+    msg->msg_flags = copied < static_cast<std::size_t>(n) ? MSG_TRUNC : 0;
+    return (flags & MSG_TRUNC) ? n : static_cast<ssize_t>(copied);
   } catch (...) {
     return fail(ENOMEM);
   }

@@ -20,7 +20,11 @@ Real resolve() {
   next(r.connect, "connect");
   next(r.shutdown, "shutdown");
   next(r.close, "close");
+  next(r.dup2, "dup2");
   next(r.dup3, "dup3");
+  next(r.close_range, "close_range");
+  next(r.closefrom, "closefrom");
+  next(r.fclose, "fclose");
   next(r.fcntl, "fcntl");
   next(r.poll, "poll");
   next(r.getsockname, "getsockname");

@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <cstdio>
+
 namespace tapstack::preload {
 
 /// Pointers to the next definitions (libc's) of the wrapped functions.
@@ -19,7 +21,11 @@ struct Real {
   int (*connect)(int, const sockaddr*, socklen_t);
   int (*shutdown)(int, int);
   int (*close)(int);
+  int (*dup2)(int, int);
   int (*dup3)(int, int, int);
+  int (*close_range)(unsigned, unsigned, int);
+  void (*closefrom)(int);
+  int (*fclose)(FILE*);
   int (*fcntl)(int, int, ...);
   int (*poll)(pollfd*, nfds_t, int);
   int (*getsockname)(int, sockaddr*, socklen_t*);

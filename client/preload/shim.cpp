@@ -44,12 +44,7 @@ int move_to_kernel(int fd, const StackSocket& socket) {
   const int fd_flags = r.fcntl(fd, F_GETFD);
   const int cloexec = fd_flags >= 0 && (fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0;
   (void)table().take(fd);
-  t_swap = Swap{fd, kernel, cloexec};
-  if (!socket.inherited) (void)with_daemon([&] { return ts_close(fd); });
-  int rc = 0;
-  if (t_swap.fd == fd) rc = r.dup3(kernel, fd, cloexec);  // libtapstack did not close it
-  t_swap = Swap{};
-  const int e = rc < 0 ? errno : 0;
+  const int e = give_up(fd, socket, kernel, cloexec);
   (void)r.close(kernel);
   return e;
 }
@@ -113,6 +108,24 @@ void report_unreachable(int error) {
                error == EACCES ? " (are you in the daemon's group?)"
                : error == EPROTONOSUPPORT ? " (daemon and library versions differ)"
                                           : " (is the daemon running? set TAPSTACK_SOCKET)");
+}
+
+int give_up(int fd, const StackSocket& socket, int with, int flags) {
+  t_swap = Swap{fd, with, flags};
+  if (!socket.inherited) (void)with_daemon([&] { return ts_close(fd); });
+  int rc = 0;
+  // libtapstack did not know it (an inherited socket): replaced here.
+  if (t_swap.fd == fd && with != kLeaveOpen) rc = real().dup3(with, fd, flags);
+  t_swap = Swap{};
+  return rc < 0 ? errno : 0;
+}
+
+int close_stack(int fd, const StackSocket& socket) {
+  const Real& r = real();
+  if (socket.inherited) return r.close(fd);
+  const int rc = with_daemon([&] { return ts_close(fd); });
+  if (rc != 0 && errno == EBADF) return r.close(fd);  // libtapstack did not know it
+  return rc;
 }
 
 int route(int fd, const StackSocket& socket, const sockaddr* addr, socklen_t len, AddressUse use,

@@ -50,13 +50,24 @@ struct ForcedFlag {
 extern constinit thread_local ForcedFlag t_forced;
 
 /// While set, libtapstack's close(fd) becomes dup3(with, fd, flags): the
-/// data fd is replaced by a kernel socket without the number ever being free.
+/// data fd is replaced (by a kernel socket, or dup2's source) without the
+/// number ever being free; with kLeaveOpen it is left for its owner to close.
+inline constexpr int kLeaveOpen = -1;
 struct Swap {
   int fd = -1;
-  int with = -1;
+  int with = kLeaveOpen;
   int flags = 0;
 };
 extern constinit thread_local Swap t_swap;
+
+/// Releases the stack socket `socket` at `fd` (already taken from the
+/// table) as close() would, the daemon told, while `fd` itself becomes a
+/// copy of `with` (dup3 with `flags`) or, with kLeaveOpen, stays open for its
+/// owner to close. Returns 0 or the errno of the replacement.
+int give_up(int fd, const StackSocket& socket, int with, int flags);
+
+/// close() of a stack socket's fd (taken from the table): the daemon is told.
+int close_stack(int fd, const StackSocket& socket);
 
 /// Says once per process on stderr that tapstackd cannot be reached.
 void report_unreachable(int error);

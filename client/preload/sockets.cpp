@@ -1,5 +1,6 @@
 // The interceptors for stream and datagram socket state: socket, bind,
-// listen, accept, connect, shutdown, close, names and options. Calls on fds
+// listen, accept, connect, shutdown, names and options (close and the other
+// calls that drop descriptors: descriptors.cpp). Calls on fds
 // that are not stack sockets, and every call made while the shim itself is
 // working (t_inside), go straight to libc.
 #include <fcntl.h>
@@ -320,21 +321,6 @@ TS_EXPORT int shutdown(int fd, int how) {
   const auto s = t_inside ? std::nullopt : table().get(fd);
   if (!s || s->inherited) return real().shutdown(fd, how);
   return with_daemon([&] { return ts_shutdown(fd, how); });
-}
-
-TS_EXPORT int close(int fd) {
-  const Real& r = real();
-  if (t_inside) {
-    if (t_swap.fd != fd) return r.close(fd);
-    const int rc = r.dup3(t_swap.with, fd, t_swap.flags);
-    t_swap = Swap{};
-    return rc < 0 ? -1 : 0;
-  }
-  const auto s = table().take(fd);
-  if (!s || s->inherited) return r.close(fd);
-  const int rc = with_daemon([&] { return ts_close(fd); });
-  if (rc != 0 && errno == EBADF) return r.close(fd);  // libtapstack did not know it
-  return rc;
 }
 
 TS_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) {

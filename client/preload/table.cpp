@@ -33,6 +33,16 @@ void SocketTable::update(int fd, const std::function<void(StackSocket&)>& change
   if (it != sockets_.end()) change(it->second);
 }
 
+std::vector<int> SocketTable::fds_between(unsigned first, unsigned last) {
+  std::vector<int> fds;
+  if (size_.load(std::memory_order_acquire) == 0) return fds;
+  std::lock_guard lock(mutex_);
+  for (const auto& [fd, socket] : sockets_) {
+    if (static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) fds.push_back(fd);
+  }
+  return fds;
+}
+
 void SocketTable::mark_all_inherited() {
   for (auto& [fd, socket] : sockets_) socket.inherited = true;
 }

@@ -45,6 +45,8 @@ class SocketTable {
   std::optional<StackSocket> take(int fd);
   /// Applies `change` to the entry of `fd`, if there is one.
   void update(int fd, const std::function<void(StackSocket&)>& change);
+  /// The fds from `first` to `last` (inclusive) that are stack sockets.
+  std::vector<int> fds_between(unsigned first, unsigned last);
   /// After fork(), in the child: every socket belongs to the parent's session.
   void mark_all_inherited();
   /// Held across fork() so the child's copy is consistent.

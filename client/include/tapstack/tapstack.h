@@ -54,7 +54,10 @@ TS_API int ts_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
  * SO_LINGER, SO_BROADCAST; IPPROTO_TCP: TCP_NODELAY. */
 TS_API int ts_setsockopt(int fd, int level, int name, const void *value, socklen_t len);
 TS_API int ts_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
-/* UDP: one datagram; `to` NULL sends to the connected peer. */
+/* UDP: one datagram; `to` NULL sends to the connected peer. ts_recvfrom
+ * writes at most `len` bytes and discards the rest of the datagram; it
+ * returns the bytes written, or the datagram's full length with MSG_TRUNC
+ * (as Linux does). */
 TS_API ssize_t ts_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
                   socklen_t tolen);
 TS_API ssize_t ts_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
