@@ -23,7 +23,7 @@ declare -A RAN=()
 readme_commands() {
   awk -v after="$1" 'index($0, after) { found = 1 } found && /^```sh/ { block = 1; next }
     block && /^```/ { exit } block' "$README" |
-    sed -e 's/[[:space:]]\+#[^"'\'']*$//' | awk '/\\$/ { sub(/\\$/, ""); printf "%s", $0; next } 1' |
+    sed -e 's/[[:space:]]\+#.*$//' | awk '/\\$/ { sub(/\\$/, ""); printf "%s", $0; next } 1' |
     sed -e 's/  */ /g' -e 's/ $//'
 }
 # run 'COMMAND': as typed on the host side (the namespace), from the checkout;
@@ -34,10 +34,15 @@ run() {
   local command=${1//\/tmp\//$E2E_DIR/}
   if [[ $1 == *"&" ]]; then
     (cd "$TAPSTACK_SOURCE_DIR" && in_ns bash -c "exec ${command%&}") >"$E2E_DIR/bg.$RANDOM" 2>&1 &
+    # A server started this way is ready once its port (the last word) listens.
+    local port=${command% &}
+    port=${port##* }
+    wait_for 10 "in_ns ss -Htln | grep -q ':$port '" || fail "'$1' is not listening on $port"
     return
   fi
-  (cd "$TAPSTACK_SOURCE_DIR" && in_ns timeout 120 bash -c "$command") >"$OUT" 2>&1 ||
-    { cat "$OUT" >&2; fail "'$1' exited with $?"; }
+  local status=0
+  (cd "$TAPSTACK_SOURCE_DIR" && in_ns timeout 120 bash -c "$command") >"$OUT" 2>&1 || status=$?
+  ((status == 0)) || { cat "$OUT" >&2; fail "'$1' exited with $status"; }
 }
 shows() { grep -aqF -- "$1" "$OUT" || { cat "$OUT" >&2; fail "'$2' does not show '$1'"; }; }
 # README command 1, with its arguments, in the foreground of "terminal 1".
