@@ -43,25 +43,6 @@ bool socket_in_use(const sockaddr_un& address) {
   return in_use;
 }
 
-// One errno per DnsError, so clients can tell them apart (docs/rpc.md).
-int dns_errno(dns::DnsError error) {
-  switch (error) {
-    case dns::DnsError::Ok: return 0;
-    case dns::DnsError::InvalidName: return EINVAL;
-    case dns::DnsError::NoSuchName: return ENOENT;
-    case dns::DnsError::NoAddress: return ENODATA;
-    case dns::DnsError::ServerFailure: return EREMOTEIO;
-    case dns::DnsError::TimedOut: return ETIMEDOUT;
-    case dns::DnsError::Unreachable: return EHOSTUNREACH;
-    case dns::DnsError::Refused: return ECONNREFUSED;
-    case dns::DnsError::Malformed: return EBADMSG;
-    case dns::DnsError::Truncated: return EMSGSIZE;
-    case dns::DnsError::TooManyCnames: return ELOOP;
-    case dns::DnsError::NoServers: return EDESTADDRREQ;
-    case dns::DnsError::NetworkError: return ENETUNREACH;
-  }
-  return EIO;
-}
 
 }  // namespace
 
@@ -219,7 +200,7 @@ void RpcServer::on_stack_work(Instant now) {
     if (it == resolves_.end()) continue;
     if (auto session = it->second.session.lock()) {
       rpc::Reply reply = rpc::error_reply(rpc::MessageType::Resolve, it->second.request_id,
-                                          dns_errno(result.error));
+                                          dns::to_errno(result.error));
       if (result.error == dns::DnsError::Ok) {
         rpc::ResolveReply addresses;
         for (auto a : result.addresses) {

@@ -23,8 +23,6 @@ namespace {
 
 Policy read_policy() {
   Policy p;
-  const char* loopback = std::getenv("TAPSTACK_PRELOAD_LOOPBACK");
-  if (loopback && std::strcmp(loopback, "stack") == 0) p.loopback_kernel = false;
   const char* dns = std::getenv("TAPSTACK_PRELOAD_DNS");
   if (dns && std::strcmp(dns, "libc") == 0) p.dns_through_stack = false;
   return p;
@@ -137,7 +135,8 @@ int route(int fd, const StackSocket& socket, const sockaddr* addr, socklen_t len
   }
   if (int e = to_ipv4(addr, len, socket.family, use, target); e != 0) return e;
   if (socket.addressed) return 0;
-  if (!policy().loopback_kernel || !is_loopback(target)) {
+  // Loopback stays on the kernel: the stack has no loopback interface.
+  if (!is_loopback(target)) {
     table().update(fd, [](StackSocket& s) { s.addressed = true; });
     return 0;
   }

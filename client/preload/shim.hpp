@@ -14,10 +14,8 @@
 
 namespace tapstack::preload {
 
-/// Read once from TAPSTACK_PRELOAD_LOOPBACK (kernel|stack) and
-/// TAPSTACK_PRELOAD_DNS (stack|libc).
+/// Read once from TAPSTACK_PRELOAD_DNS (stack|libc).
 struct Policy {
-  bool loopback_kernel = true;
   bool dns_through_stack = true;
 };
 const Policy& policy();

@@ -1,6 +1,7 @@
 #pragma once
-// The stack's error codes. to_errno() is the only errno table in the project:
-// the RPC layer, the client library and the preload shim all use it.
+// The stack's error codes. to_errno() is the errno table of socket errors
+// (the RPC layer, the client library and the preload shim all use it);
+// dns::to_errno() beside DnsError is the only other one, for name lookups.
 #include <system_error>
 
 namespace tapstack {

@@ -1,5 +1,7 @@
 #include "stack/dns/error.hpp"
 
+#include <cerrno>
+
 namespace tapstack::dns {
 
 const char* describe(DnsError e) {
@@ -19,6 +21,25 @@ const char* describe(DnsError e) {
     case DnsError::NetworkError: return "could not send the DNS query";
   }
   return "unknown DNS error";
+}
+
+int to_errno(DnsError e) noexcept {
+  switch (e) {
+    case DnsError::Ok: return 0;
+    case DnsError::InvalidName: return EINVAL;
+    case DnsError::NoSuchName: return ENOENT;
+    case DnsError::NoAddress: return ENODATA;
+    case DnsError::ServerFailure: return EREMOTEIO;
+    case DnsError::TimedOut: return ETIMEDOUT;
+    case DnsError::Unreachable: return EHOSTUNREACH;
+    case DnsError::Refused: return ECONNREFUSED;
+    case DnsError::Malformed: return EBADMSG;
+    case DnsError::Truncated: return EMSGSIZE;
+    case DnsError::TooManyCnames: return ELOOP;
+    case DnsError::NoServers: return EDESTADDRREQ;
+    case DnsError::NetworkError: return ENETUNREACH;
+  }
+  return EIO;
 }
 
 }  // namespace tapstack::dns

@@ -23,4 +23,7 @@ enum class DnsError : std::uint8_t {
 /// Human text for a result ("no such name", ...).
 const char* describe(DnsError e);
 
+/// One errno per DnsError, so clients can tell them apart (docs/rpc.md).
+int to_errno(DnsError e) noexcept;
+
 }  // namespace tapstack::dns
