@@ -7,7 +7,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -72,6 +71,8 @@ RpcServer::RpcServer(boost::asio::io_context& io, const config::RpcConfig& confi
       driver_(driver),
       limits_(limits),
       acceptor_(io),
+      admission_(limits.sessions, ::geteuid()),
+      accept_retry_(io),
       started_(std::chrono::steady_clock::now()) {}
 
 RpcServer::~RpcServer() { stop(); }
@@ -110,6 +111,9 @@ void RpcServer::prepare_socket_file() {
     if (!g) {
       spdlog::warn("rpc: group '{}' does not exist; {} keeps the daemon's group", config_.group,
                    config_.socket);
+    } else if (::stat(config_.socket.c_str(), &st) == 0 && st.st_gid == g->gr_gid) {
+      // Already ours (the daemon runs with that group): no chown, which the
+      // unit's system call filter refuses.
     } else if (::chown(config_.socket.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
       spdlog::warn("rpc: cannot give {} to group '{}': {}", config_.socket, config_.group,
                    std::strerror(errno));
@@ -122,6 +126,7 @@ void RpcServer::prepare_socket_file() {
 void RpcServer::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
   auto sessions = std::move(sessions_);
   for (auto& [number, session] : sessions) session->stop("daemon stopping");
   const Instant now = driver_.now();
@@ -131,36 +136,6 @@ void RpcServer::stop() {
     ::unlink(config_.socket.c_str());
     socket_created_ = false;
   }
-}
-
-void RpcServer::accept_next() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, SeqPacket::socket socket) {
-    if (ec == boost::asio::error::operation_aborted) return;
-    if (ec) {
-      spdlog::warn("rpc: accept failed: {}", ec.message());
-      return accept_next();
-    }
-    ucred peer{};
-    socklen_t len = sizeof peer;
-    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
-      spdlog::warn("rpc: no peer credentials: {}", std::strerror(errno));
-    } else if (sessions_.size() >= limits_.sessions) {
-      spdlog::warn("rpc: refusing pid {} uid {}: {} sessions open", peer.pid, peer.uid,
-                   sessions_.size());
-    } else {
-      socket.non_blocking(true);
-      const std::uint32_t number = next_session_++;
-      auto session = std::make_shared<RpcSession>(*this, std::move(socket), number, peer);
-      sessions_.emplace(number, session);
-      session->start();
-    }
-    accept_next();
-  });
-}
-
-void RpcServer::session_ended(std::uint32_t number) {
-  // Posted: the session may be inside one of its own handlers right now.
-  boost::asio::post(io_, [this, number] { sessions_.erase(number); });
 }
 
 void RpcServer::add_bridge(const std::shared_ptr<SocketBridge>& bridge) {

@@ -24,10 +24,13 @@ RpcSession::RpcSession(RpcServer& server, Socket socket, std::uint32_t number, u
       socket_(std::move(socket)),
       number_(number),
       peer_(peer),
-      buffer_(rpc::kMaxMessageSize + 1) {}
+      buffer_(rpc::kMaxMessageSize + 1),
+      deadline_(server.io()),
+      last_request_(std::chrono::steady_clock::now()) {}
 
 void RpcSession::start() {
   spdlog::debug("rpc session {}: pid {} uid {} connected", number_, peer_.pid, peer_.uid);
+  arm_deadline(last_request_ + server_.limits().hello_timeout);
   wait_for_request();
 }
 
@@ -49,6 +52,7 @@ void RpcSession::read_requests() {
     if (got.error == EAGAIN) return wait_for_request();
     if (got.error != 0) return stop(std::string("read failed: ") + std::strerror(got.error));
     if (got.size == 0) return stop("closed by the client");
+    last_request_ = std::chrono::steady_clock::now();
     if (got.truncated || got.size > rpc::kMaxMessageSize) return stop("oversized message");
     const Bytes packet(buffer_.data(), got.size);
     auto decoded = rpc::decode(packet);
@@ -92,11 +96,13 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::Status:
     case MessageType::Sockets:
     case MessageType::Arp:
-    case MessageType::Counters:
-      return send(rpc::Reply{request.type, request.id, 0,
-                             rpc::JsonReply{server_.introspect(request.type)}});
-    case MessageType::Trace: return on_trace(request);
-    case MessageType::Capture: return on_capture(request);
+    case MessageType::Counters: return on_introspect(request);
+    case MessageType::Trace:
+      watched_ = true;
+      return on_trace(request);
+    case MessageType::Capture:
+      watched_ = true;
+      return on_capture(request);
     case MessageType::Event: break;
   }
   stop("unexpected message type");
@@ -153,6 +159,8 @@ void RpcSession::stop(const std::string& why) {
   connecting_.clear();
   ping_timers_.clear();
   outgoing_.clear();
+  deadline_.cancel();
+  if (auto document = document_) document->close();
   boost::system::error_code ignored;
   socket_.close(ignored);
   server_.session_ended(number_);

@@ -7,6 +7,7 @@
 
 #include <boost/asio/generic/seq_packet_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "daemon/socket_bridge.hpp"
+#include "daemon/stream_out.hpp"
 #include "daemon/unique_fd.hpp"
 #include "rpc/protocol.hpp"
 
@@ -39,6 +41,10 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   std::uint32_t number() const { return number_; }
   const ucred& peer() const { return peer_; }
   std::size_t socket_count() const { return handles_.size(); }
+  /// No socket, nothing pending, no stream handed out, and no request for
+  /// `quiet`: closing it costs the client only a reconnect (idle timeout,
+  /// shedding when the daemon is out of fds).
+  bool idle_for(std::chrono::steady_clock::duration quiet) const;
 
   /// A deferred ping or resolve finished (called by the server).
   void complete(const rpc::Reply& reply);
@@ -87,6 +93,12 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   int socket_limit_error() const;
   /// False (and an EMFILE/ENFILE reply sent) when a limit is reached.
   bool room_for_socket(const rpc::Request& request);
+  // rpc_session_deadline.cpp: the Hello deadline and the idle timeout.
+  bool owns_nothing() const;
+  void arm_deadline(std::chrono::steady_clock::time_point at);
+  void on_deadline();
+  // rpc_document.cpp: status, sockets, arp, counters; large ones over an fd.
+  void on_introspect(const rpc::Request& request);
   void arm_ping_timeout(std::uint32_t request_id, std::uint16_t seq, std::uint32_t timeout_ms);
 
   RpcServer& server_;
@@ -98,6 +110,10 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   bool read_wait_ = false;
   bool write_wait_ = false;
   std::vector<std::uint8_t> buffer_;
+  boost::asio::steady_timer deadline_;
+  std::chrono::steady_clock::time_point last_request_;
+  bool watched_ = false;  // asked for a trace or capture stream
+  std::shared_ptr<StreamOut> document_;  // an introspection document being written
   std::deque<Outgoing> outgoing_;
 
   rpc::Handle next_handle_ = 1;
