@@ -111,9 +111,6 @@ void RpcServer::prepare_socket_file() {
     if (!g) {
       spdlog::warn("rpc: group '{}' does not exist; {} keeps the daemon's group", config_.group,
                    config_.socket);
-    } else if (::stat(config_.socket.c_str(), &st) == 0 && st.st_gid == g->gr_gid) {
-      // Already ours (the daemon runs with that group): no chown, which the
-      // unit's system call filter refuses.
     } else if (::chown(config_.socket.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
       spdlog::warn("rpc: cannot give {} to group '{}': {}", config_.socket, config_.group,
                    std::strerror(errno));
