@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -167,6 +168,12 @@ void RpcServer::forget_ping(std::uint16_t ident, std::uint16_t seq) {
 void RpcServer::expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
                                std::uint32_t request_id) {
   resolves_[query] = Waiter{std::move(session), request_id, 0};
+}
+
+bool RpcServer::resolving_for(const RpcSession& session) const {
+  return std::any_of(resolves_.begin(), resolves_.end(), [&session](const auto& entry) {
+    return entry.second.session.lock().get() == &session;
+  });
 }
 
 void RpcServer::on_stack_work(Instant now) {

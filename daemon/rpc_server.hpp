@@ -86,6 +86,8 @@ class RpcServer {
   void expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
                       std::uint32_t request_id);
   void session_ended(std::uint32_t number);
+  /// True while a resolve of `session` waits for the resolver.
+  bool resolving_for(const RpcSession& session) const;
   /// Books `size` bytes of introspection documents in flight; false when the
   /// total would pass RpcLimits::document_bytes_total.
   bool reserve_document(std::size_t size);

@@ -12,7 +12,7 @@ namespace tapstack::daemon {
 
 bool RpcSession::owns_nothing() const {
   return handles_.empty() && connecting_.empty() && ping_timers_.empty() && !watched_ &&
-         !document_;
+         !document_ && !server_.resolving_for(*this);
 }
 
 bool RpcSession::idle_for(std::chrono::steady_clock::duration quiet) const {
