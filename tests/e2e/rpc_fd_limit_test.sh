@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The daemon at its file descriptor limit (issue 12, docs/rpc.md "Session
-# limits"): a client opens sockets until the daemon has no fd left (its limit
+# limits"): at start the soft limit is raised to the hard one, and a low hard
+# limit is a warning. Then a client opens sockets until the daemon has no fd
+# left (its limit
 # lowered to 400 with prlimit), then 5 more connections that wait in the
 # listen backlog. A new client queues behind them while accept backs off: the
 # daemon stays nearly idle for 5 s and its log gets a bounded number of
@@ -12,6 +14,27 @@ CLI=$TAPSTACK_CLI
 HOSTILE="$TAPSTACK_SOURCE_DIR/tests/e2e/rpc_hostile.py"
 
 make_namespace
+
+# At start: the soft limit is raised to the hard one, and a hard limit below
+# what the socket limits need is a warning. (A daemon of its own for each.)
+start_with_nofile() {
+  ip netns exec "$E2E_NS" prlimit --nofile="$1" "$TAPSTACKD" --config "$E2E_CONFIG" \
+    --set "rpc.socket=\"$E2E_DIR/limit.sock\"" >"$E2E_DIR/limit.log" 2>&1 &
+  limited=$!
+  wait_for 10 "grep -qs 'ready' '$E2E_DIR/limit.log' || ! kill -0 $limited 2>/dev/null" || fail "no ready with --nofile=$1"
+  kill -0 "$limited" 2>/dev/null || fail "tapstackd exited at start with --nofile=$1: $(cat "$E2E_DIR/limit.log")"
+}
+start_with_nofile 1024:20000
+raised=$(awk '/^Max open files/ {print $4}' "/proc/$limited/limits")
+kill -TERM "$limited" && wait "$limited" || fail "tapstackd --nofile=1024:20000 did not stop cleanly"
+[[ "$raised" == 20000 ]] || fail "soft limit $raised, not raised to the hard limit 20000"
+! grep -q "file descriptor limit" "$E2E_DIR/limit.log" || fail "a warning at 20000: $(cat "$E2E_DIR/limit.log")"
+start_with_nofile 400:400
+kill -TERM "$limited" && wait "$limited" || fail "tapstackd --nofile=400 did not stop cleanly"
+grep -q "file descriptor limit 400 is below one session's 1024 sockets" "$E2E_DIR/limit.log" ||
+  fail "no warning at start with 400 fds: $(cat "$E2E_DIR/limit.log")"
+pass "at start the soft limit is raised to the hard limit (1024 -> 20000), and 400 is a warning"
+
 start_daemon
 export TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock"
 prlimit --pid "$E2E_DAEMON_PID" --nofile=400:400
