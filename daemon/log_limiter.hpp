@@ -5,6 +5,8 @@
 // says how many were left out.
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <utility>
 
 namespace tapstack::daemon {
 
@@ -27,11 +29,11 @@ class LogLimiter {
     ++in_window_;
     return true;
   }
-  /// Lines left out since the last call; call it when a line is written.
-  std::uint64_t take_suppressed() {
-    const std::uint64_t n = suppressed_;
-    suppressed_ = 0;
-    return n;
+  /// " (N similar lines left out)" since the last call, for the line being
+  /// written; "" when none were.
+  std::string left_out() {
+    const std::uint64_t n = std::exchange(suppressed_, 0);
+    return n == 0 ? std::string() : " (" + std::to_string(n) + " similar lines left out)";
   }
 
  private:

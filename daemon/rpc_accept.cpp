@@ -29,12 +29,6 @@ bool out_of_descriptors(const boost::system::error_code& ec) {
   return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
-/// " (N similar lines left out)" when the limiter dropped some.
-std::string left_out(LogLimiter& limiter) {
-  const auto n = limiter.take_suppressed();
-  return n == 0 ? std::string() : " (" + std::to_string(n) + " similar lines left out)";
-}
-
 }  // namespace
 
 void RpcServer::accept_next() {
@@ -56,7 +50,7 @@ void RpcServer::back_off(const boost::system::error_code& ec) {
   if (accept_log_.allow(LogLimiter::Clock::now())) {
     spdlog::warn("rpc: accept failed: {}; retrying in {} ms{}{}", ec.message(),
                  accept_backoff_.count(), shed ? " (shed an idle session)" : "",
-                 left_out(accept_log_));
+                 accept_log_.left_out());
   }
   accept_retry_.expires_after(accept_backoff_);
   accept_retry_.async_wait([this](const boost::system::error_code& wait_ec) {
@@ -85,7 +79,7 @@ void RpcServer::on_accepted(SeqPacket::socket socket) {
   if (verdict != SessionAdmission::Verdict::Admitted) {
     if (refusal_log_.allow(LogLimiter::Clock::now())) {
       spdlog::warn("rpc: refusing pid {} uid {}: {} ({} sessions open){}", peer.pid, peer.uid,
-                   describe(verdict), sessions_.size(), left_out(refusal_log_));
+                   describe(verdict), sessions_.size(), refusal_log_.left_out());
     }
     return;  // closing the socket tells the client
   }

@@ -51,7 +51,7 @@ void RpcSession::read_requests() {
     const auto got = receive_packet(socket_.native_handle(), buffer_);
     if (got.error == EAGAIN) return wait_for_request();
     if (got.error != 0) return stop(std::string("read failed: ") + std::strerror(got.error));
-    if (got.size == 0) return stop("closed by the client");
+    if (got.size == 0) return stop("closed by the client", true);
     last_request_ = std::chrono::steady_clock::now();
     if (got.truncated || got.size > rpc::kMaxMessageSize) return stop("oversized message");
     const Bytes packet(buffer_.data(), got.size);
@@ -148,11 +148,14 @@ void RpcSession::flush() {
   }
 }
 
-void RpcSession::stop(const std::string& why) {
+void RpcSession::stop(const std::string& why, bool routine) {
   if (stopped_) return;
   stopped_ = true;
-  spdlog::info("rpc session {} (pid {} uid {}): {}; releasing {} socket(s)", number_, peer_.pid,
-               peer_.uid, why, handles_.size());
+  // A client closing its session is routine: at info level, clients that
+  // connect and close in a loop would flood the log.
+  spdlog::log(routine ? spdlog::level::debug : spdlog::level::info,
+              "rpc session {} (pid {} uid {}): {}; releasing {} socket(s)", number_, peer_.pid,
+              peer_.uid, why, handles_.size());
   const Instant now = server_.driver().now();
   for (auto& [handle, bridge] : handles_) bridge->release(now);
   handles_.clear();

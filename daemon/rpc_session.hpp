@@ -36,7 +36,8 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   void start();
   /// Ends the session: closes listeners, aborts unaccepted connections,
   /// releases connected sockets (their data fds keep flowing until closed).
-  void stop(const std::string& why);
+  /// `routine` (the client closed it) is logged at debug level, else info.
+  void stop(const std::string& why, bool routine = false);
 
   std::uint32_t number() const { return number_; }
   const ucred& peer() const { return peer_; }
