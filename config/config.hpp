@@ -35,6 +35,8 @@ struct RpcConfig {
   std::string socket = "/run/tapstack/tapstackd.sock";
   std::uint32_t mode = 0660;
   std::string group = "tapstack";  // empty: leave the group alone
+  std::chrono::milliseconds hello_timeout{5'000};  // connect → Hello, or the session ends
+  std::chrono::milliseconds idle_timeout{60'000};  // a session owning nothing, between requests
 
   friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
 };

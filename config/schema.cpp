@@ -359,6 +359,11 @@ std::vector<Section> build_sections() {
            rpc.text<std::string>("group", &RpcConfig::group, parse_group,
                                  "a group name of at most 32 bytes, or \"\"",
                                  "the control socket's group; \"\": leave it alone"),
+           rpc.integer("hello_timeout_ms", &RpcConfig::hello_timeout, {100, 60'000},
+                       "a client that has not said Hello this long after connecting is closed"),
+           rpc.integer("idle_timeout_ms", &RpcConfig::idle_timeout, {100, 86'400'000},
+                       "a session that owns nothing (no socket, nothing pending, no stream) is "
+                       "closed after this long without a request"),
        }},
       {"log",
        {

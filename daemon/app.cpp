@@ -5,6 +5,8 @@
 
 #include <csignal>
 
+#include "daemon/capabilities.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/stack_config.hpp"
@@ -16,6 +18,10 @@ App::App(config::Config config, Options options)
       options_(std::move(options)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       notifier_(io_) {
+  RpcLimits limits;
+  limits.hello_timeout = config_.rpc.hello_timeout;
+  limits.idle_timeout = config_.rpc.idle_timeout;
+  raise_fd_limit(limits);
   const auto& ifc = config_.interface;
   tap_ = std::make_unique<TapDevice>(io_, TapOptions{ifc.name, ifc.attach, ifc.mtu, ifc.offload});
   if (ifc.host_address) {
@@ -26,6 +32,9 @@ App::App(config::Config config, Options options)
     }
     added_host_address_ = add_interface_address(tap_->index(), *ifc.host_address);
   }
+  // Nothing below needs CAP_NET_ADMIN, except taking back the host address
+  // of an attached TAP at exit (a TAP we created takes its addresses along).
+  if (!(ifc.attach && added_host_address_)) drop_net_admin();
   capture_ = std::make_unique<Capture>(io_, tap_->name());
   trace_hub_ = std::make_unique<TraceHub>(io_);
   trace_hub_->set_capture(capture_.get());
@@ -45,7 +54,7 @@ App::App(config::Config config, Options options)
       io_, config_.rpc,
       StackHandles{*stack_, stack_->tcp(), stack_->udp(), stack_->resolver(), &impair_->model(),
                    tap_->name(), tap_->offload()},
-      *driver_);
+      *driver_, limits);
   stack_->tcp().set_trace_sink(trace_hub_.get());
   rpc_->set_watch(trace_hub_.get(), capture_.get());
   driver_->set_event_handler(

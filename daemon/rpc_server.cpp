@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -54,6 +54,8 @@ RpcServer::RpcServer(boost::asio::io_context& io, const config::RpcConfig& confi
       driver_(driver),
       limits_(limits),
       acceptor_(io),
+      admission_(limits.sessions, ::geteuid()),
+      accept_retry_(io),
       started_(std::chrono::steady_clock::now()) {}
 
 RpcServer::~RpcServer() { stop(); }
@@ -105,6 +107,7 @@ void RpcServer::prepare_socket_file() {
 void RpcServer::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
   auto sessions = std::move(sessions_);
   for (auto& [number, session] : sessions) session->stop("daemon stopping");
   const Instant now = driver_.now();
@@ -114,37 +117,6 @@ void RpcServer::stop() {
     ::unlink(config_.socket.c_str());
     socket_created_ = false;
   }
-}
-
-void RpcServer::accept_next() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, SeqPacket::socket socket) {
-    if (ec == boost::asio::error::operation_aborted) return;
-    if (ec) {
-      spdlog::warn("rpc: accept failed: {}", ec.message());
-      return accept_next();
-    }
-    ucred peer{};
-    socklen_t len = sizeof peer;
-    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
-      spdlog::warn("rpc: no peer credentials: {}", std::strerror(errno));
-    } else if (sessions_.size() >= limits_.sessions) {
-      spdlog::warn("rpc: refusing pid {} uid {}: {} sessions open", peer.pid, peer.uid,
-                   sessions_.size());
-    } else {
-      socket.non_blocking(true);
-      const std::uint32_t number = next_session_++;
-      auto session = std::make_shared<RpcSession>(*this, std::move(socket), number, peer);
-      sessions_.emplace(number, session);
-      session->start();
-    }
-    accept_next();
-  });
-}
-
-void RpcServer::session_ended(std::uint32_t number) {
-  // Posted: the session may be inside one of its own handlers right now.
-  pings_.forget_session(number);
-  boost::asio::post(io_, [this, number] { sessions_.erase(number); });
 }
 
 std::size_t RpcServer::watch_count() const {
@@ -175,6 +147,12 @@ void RpcServer::on_socket_event(const SocketEvent& event, Instant now) {
 void RpcServer::expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
                                std::uint32_t request_id) {
   resolves_[query] = Waiter{std::move(session), request_id};
+}
+
+bool RpcServer::resolving_for(const RpcSession& session) const {
+  return std::any_of(resolves_.begin(), resolves_.end(), [&session](const auto& entry) {
+    return entry.second.session.lock().get() == &session;
+  });
 }
 
 void RpcServer::on_stack_work(Instant now) {

@@ -17,7 +17,9 @@
 
 #include "config/config.hpp"
 #include "daemon/ping_waiters.hpp"
+#include "daemon/log_limiter.hpp"
 #include "daemon/rpc_handles.hpp"
+#include "daemon/session_admission.hpp"
 #include "daemon/socket_bridge.hpp"
 #include "rpc/protocol.hpp"
 #include "stack/events.hpp"
@@ -31,7 +33,12 @@ class Capture;
 
 /// Limits that keep one client from exhausting the daemon.
 struct RpcLimits {
-  std::size_t sessions = 256;
+  SessionLimits sessions;
+  /// [rpc] hello_timeout_ms, idle_timeout_ms (config/tapstack.toml).
+  std::chrono::milliseconds hello_timeout{5000};
+  std::chrono::milliseconds idle_timeout{60000};
+  /// Introspection documents being written to their readers, all together.
+  std::size_t document_bytes_total = 192 * 1024 * 1024;
   std::size_t sockets_per_session = 1024;
   std::size_t sockets_total = 16384;
   std::size_t pending_per_session = 64;  // deferred pings
@@ -87,6 +94,12 @@ class RpcServer {
   void session_ended(std::uint32_t number);
   /// Trace and capture streams open in every session.
   std::size_t watch_count() const;
+  /// True while a resolve of `session` waits for the resolver.
+  bool resolving_for(const RpcSession& session) const;
+  /// Books `size` bytes of introspection documents in flight; false when the
+  /// total would pass RpcLimits::document_bytes_total.
+  bool reserve_document(std::size_t size);
+  void release_document(std::size_t size) { document_bytes_ -= size; }
   /// Owning pid of a bridge's socket, for `tapstack sockets`.
   void note_owner(std::uint64_t key, pid_t pid) { owners_[key] = pid; }
   /// JSON for status/sockets/arp/counters.
@@ -102,7 +115,12 @@ class RpcServer {
     std::uint32_t request_id = 0;
   };
 
+  // rpc_accept.cpp: the accept loop, admission, backing off when out of fds.
   void accept_next();
+  void on_accepted(boost::asio::generic::seq_packet_protocol::socket socket);
+  void back_off(const boost::system::error_code& ec);
+  /// Ends the oldest session that owns nothing and is quiet, to free its fd.
+  bool shed_idle_session();
   void prepare_socket_file();
 
   boost::asio::io_context& io_;
@@ -113,6 +131,12 @@ class RpcServer {
   Capture* capture_ = nullptr;
   RpcLimits limits_;
   boost::asio::basic_socket_acceptor<boost::asio::generic::seq_packet_protocol> acceptor_;
+  SessionAdmission admission_;
+  boost::asio::steady_timer accept_retry_;
+  std::chrono::milliseconds accept_backoff_{0};
+  LogLimiter accept_log_{5, std::chrono::seconds(10)};
+  LogLimiter refusal_log_{5, std::chrono::seconds(10)};
+  std::size_t document_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool socket_created_ = false;
   std::uint32_t next_session_ = 1;

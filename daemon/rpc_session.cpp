@@ -24,10 +24,13 @@ RpcSession::RpcSession(RpcServer& server, Socket socket, std::uint32_t number, u
       socket_(std::move(socket)),
       number_(number),
       peer_(peer),
-      buffer_(rpc::kMaxMessageSize + 1) {}
+      buffer_(rpc::kMaxMessageSize + 1),
+      deadline_(server.io()),
+      last_request_(std::chrono::steady_clock::now()) {}
 
 void RpcSession::start() {
   spdlog::debug("rpc session {}: pid {} uid {} connected", number_, peer_.pid, peer_.uid);
+  arm_deadline(last_request_ + server_.limits().hello_timeout);
   wait_for_request();
 }
 
@@ -48,7 +51,8 @@ void RpcSession::read_requests() {
     const auto got = receive_packet(socket_.native_handle(), buffer_);
     if (got.error == EAGAIN) return wait_for_request();
     if (got.error != 0) return stop(std::string("read failed: ") + std::strerror(got.error));
-    if (got.size == 0) return stop("closed by the client");
+    if (got.size == 0) return stop("closed by the client", true);
+    last_request_ = std::chrono::steady_clock::now();
     if (got.truncated || got.size > rpc::kMaxMessageSize) return stop("oversized message");
     const Bytes packet(buffer_.data(), got.size);
     auto decoded = rpc::decode(packet);
@@ -92,9 +96,7 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::Status:
     case MessageType::Sockets:
     case MessageType::Arp:
-    case MessageType::Counters:
-      return send(rpc::Reply{request.type, request.id, 0,
-                             rpc::JsonReply{server_.introspect(request.type)}});
+    case MessageType::Counters: return on_introspect(request);
     case MessageType::Trace: return on_trace(request);
     case MessageType::Capture: return on_capture(request);
     case MessageType::Event: break;
@@ -143,11 +145,14 @@ void RpcSession::flush() {
   }
 }
 
-void RpcSession::stop(const std::string& why) {
+void RpcSession::stop(const std::string& why, bool routine) {
   if (stopped_) return;
   stopped_ = true;
-  spdlog::info("rpc session {} (pid {} uid {}): {}; releasing {} socket(s)", number_, peer_.pid,
-               peer_.uid, why, handles_.size());
+  // A client closing its session is routine: at info level, clients that
+  // connect and close in a loop would flood the log.
+  spdlog::log(routine ? spdlog::level::debug : spdlog::level::info,
+              "rpc session {} (pid {} uid {}): {}; releasing {} socket(s)", number_, peer_.pid,
+              peer_.uid, why, handles_.size());
   const Instant now = server_.driver().now();
   for (auto& [handle, bridge] : handles_) bridge->release(now);
   handles_.clear();
@@ -155,6 +160,8 @@ void RpcSession::stop(const std::string& why) {
   ping_timers_.clear();  // their waiters go in session_ended
   close_watches();
   outgoing_.clear();
+  deadline_.cancel();
+  if (auto document = document_) document->close();
   boost::system::error_code ignored;
   socket_.close(ignored);
   server_.session_ended(number_);

@@ -36,13 +36,18 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   void start();
   /// Ends the session: closes listeners, aborts unaccepted connections,
   /// releases connected sockets (their data fds keep flowing until closed).
-  void stop(const std::string& why);
+  /// `routine` (the client closed it) is logged at debug level, else info.
+  void stop(const std::string& why, bool routine = false);
 
   std::uint32_t number() const { return number_; }
   const ucred& peer() const { return peer_; }
   std::size_t socket_count() const { return handles_.size(); }
   /// Trace and capture streams whose reader is still there.
   std::size_t watch_count() const;
+  /// No socket, nothing pending, no stream handed out, and no request for
+  /// `quiet`: closing it costs the client only a reconnect (idle timeout,
+  /// shedding when the daemon is out of fds).
+  bool idle_for(std::chrono::steady_clock::duration quiet) const;
 
   /// A deferred ping or resolve finished (called by the server).
   void complete(const rpc::Reply& reply);
@@ -97,6 +102,12 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   bool room_for_socket(const rpc::Request& request);
   void arm_ping_timeout(std::uint32_t request_id, std::uint16_t ident, std::uint16_t seq,
                         std::chrono::milliseconds after, unsigned extensions);
+  // rpc_session_deadline.cpp: the Hello deadline and the idle timeout.
+  bool owns_nothing() const;
+  void arm_deadline(std::chrono::steady_clock::time_point at);
+  void on_deadline();
+  // rpc_document.cpp: status, sockets, arp, counters; large ones over an fd.
+  void on_introspect(const rpc::Request& request);
 
   RpcServer& server_;
   Socket socket_;
@@ -107,6 +118,9 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   bool read_wait_ = false;
   bool write_wait_ = false;
   std::vector<std::uint8_t> buffer_;
+  boost::asio::steady_timer deadline_;
+  std::chrono::steady_clock::time_point last_request_;
+  std::shared_ptr<StreamOut> document_;  // an introspection document being written
   std::deque<Outgoing> outgoing_;
 
   rpc::Handle next_handle_ = 1;

@@ -82,6 +82,21 @@ int exchange(State& s, rpc::MessageType type, rpc::RequestBody body, CallResult&
   return s.lost ? ENETDOWN : out.error;
 }
 
+/// A document too large for one message, read to EOF from the stream fd
+/// the reply carried (docs/rpc.md, "Introspection JSON").
+int read_document(int fd, std::string& out) {
+  constexpr std::size_t kMaxDocument = std::size_t{1} << 30;
+  char chunk[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n == 0) return 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (out.size() + static_cast<std::size_t>(n) > kMaxDocument) return EMSGSIZE;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
 /// One request that names no socket (socket, resolve, ping, introspection, watches).
 int call(State& s, rpc::MessageType type, rpc::RequestBody body, CallResult& out) {
   if (int e = ensure_connected(s); e != 0) return e;
@@ -454,15 +469,26 @@ int ts_introspect(const char* what, char** json) {
   else if (w == "arp") type = rpc::MessageType::Arp;
   else if (w == "counters") type = rpc::MessageType::Counters;
   else return fail(EINVAL);
-  return guarded([&](State& s) -> int {
+  std::string text;
+  int fd = -1;  // stays -1 when the document is the reply itself
+  const int called = guarded([&](State& s) -> int {
     CallResult r;
     if (int e = call(s, type, rpc::IntrospectRequest{}, r); e != 0) return fail(e);
-    const auto& text = std::get<rpc::JsonReply>(r.reply.body).json;
-    *json = static_cast<char*>(std::malloc(text.size() + 1));
-    if (!*json) return fail(ENOMEM);
-    std::memcpy(*json, text.c_str(), text.size() + 1);
+    text = std::get<rpc::JsonReply>(r.reply.body).json;
+    fd = r.fd;
     return 0;
   });
+  if (called != 0) return called;
+  if (fd >= 0) {
+    // Read without the lock: a large document must not hold up other calls.
+    const int e = read_document(fd, text);
+    ::close(fd);
+    if (e != 0) return fail(e);
+  }
+  *json = static_cast<char*>(std::malloc(text.size() + 1));
+  if (!*json) return fail(ENOMEM);
+  std::memcpy(*json, text.c_str(), text.size() + 1);
+  return 0;
 }
 
 int ts_trace(const ts_watch* filter) {
