@@ -4,7 +4,9 @@
 // echo both ways. Seeded: every run replays exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 #include <vector>
 
 #include "sim/sim_ethernet.hpp"
