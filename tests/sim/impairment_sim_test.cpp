@@ -3,6 +3,7 @@
 // and a one-shot "drop the next SYN-ACK" costs the connect one initial RTO.
 #include <gtest/gtest.h>
 
+#include "sim/sim_network.hpp"
 #include "sim/tcp_transfer_app.hpp"
 
 namespace tapstack::sim {
@@ -23,17 +24,13 @@ TEST(ImpairmentSim, TenPercentLossBothWaysTransfersIntactWithRetransmissions) {
   const SocketId listener = *tb.open();
   ASSERT_TRUE(tb.bind(listener, net.b().addr(), kPort).ok());
   ASSERT_TRUE(tb.listen(listener, 4).ok());
-  TransferEnd client{&net.a(), *ta.open(), &up, &down};
-  TransferEnd server{&net.b(), SocketId{}, &down, &up};
+  TransferEnd client{&net.a().tcp(), *ta.open(), &up, &down};
+  TransferEnd server{&net.b().tcp(), SocketId{}, &down, &up};
   ASSERT_TRUE(ta.connect(client.id, net.b().addr(), kPort, net.now()).ok());
   ASSERT_TRUE(net.run_until(
       kLimit, [&] { return client.done() && server.done(); },
       [&] {
-        if (!server.id) {
-          if (auto c = tb.accept(listener)) server.id = *c;
-        }
-        client.pump(net.now());
-        server.pump(net.now());
+        pump_pair(listener, client, server, net.now());
         (void)net.a().events().drain();
         (void)net.b().events().drain();
       }));

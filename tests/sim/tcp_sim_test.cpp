@@ -8,6 +8,7 @@
 #include <string>
 #include <tuple>
 
+#include "sim/sim_network.hpp"
 #include "sim/tcp_transfer_app.hpp"
 
 namespace tapstack::sim {
@@ -34,17 +35,13 @@ TransferResult run_transfer(SimNetwork& net, std::size_t bytes, std::uint64_t se
   const SocketId listener = *tb.open();
   EXPECT_TRUE(tb.bind(listener, net.b().addr(), kPort).ok());
   EXPECT_TRUE(tb.listen(listener, 16).ok());
-  r.client = TransferEnd{&net.a(), *ta.open(), &client_data, &server_data};
-  r.server = TransferEnd{&net.b(), SocketId{}, &server_data, &client_data};
+  r.client = TransferEnd{&net.a().tcp(), *ta.open(), &client_data, &server_data};
+  r.server = TransferEnd{&net.b().tcp(), SocketId{}, &server_data, &client_data};
   EXPECT_TRUE(ta.connect(r.client.id, net.b().addr(), kPort, net.now()).ok());
   r.finished = net.run_until(
       kLimit, [&] { return r.client.done() && r.server.done(); },
       [&] {
-        if (!r.server.id) {
-          if (auto c = tb.accept(listener)) r.server.id = *c;
-        }
-        r.client.pump(net.now());
-        r.server.pump(net.now());
+        pump_pair(listener, r.client, r.server, net.now());
         (void)net.a().events().drain();
         (void)net.b().events().drain();
       });
@@ -259,7 +256,7 @@ void run_many(SimNetwork& net, int conns, std::size_t bytes) {
   std::vector<TransferEnd> servers;
   for (int i = 0; i < conns; ++i) {
     const auto k = static_cast<std::size_t>(i);
-    clients[k] = TransferEnd{&net.a(), *ta.open(), &up[k], &down[k]};
+    clients[k] = TransferEnd{&net.a().tcp(), *ta.open(), &up[k], &down[k]};
     ASSERT_TRUE(ta.connect(clients[k].id, net.b().addr(), kPort, net.now()).ok());
   }
   // The server learns which client a connection belongs to from its port.
@@ -277,7 +274,7 @@ void run_many(SimNetwork& net, int conns, std::size_t bytes) {
       [&] {
         while (auto c = tb.accept(listener)) {
           const std::size_t k = by_port.at(tb.info(*c)->remote_port);
-          servers[k] = TransferEnd{&net.b(), *c, &down[k], &up[k]};
+          servers[k] = TransferEnd{&net.b().tcp(), *c, &down[k], &up[k]};
         }
         for (auto& c : clients) c.pump(net.now());
         for (auto& s : servers) s.pump(net.now());

@@ -1,7 +1,8 @@
 #pragma once
 // A bulk-transfer application for the simulator: sends a buffer, reads the
 // peer's stream and checks every byte against what the peer sent, then
-// half-closes and closes.
+// half-closes and closes. It drives one TcpLayer, bare (SimNetwork) or
+// inside a Stack (SimEthernet).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +10,8 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/sim_network.hpp"
+#include "stack/base/time.hpp"
+#include "stack/tcp/tcp_layer.hpp"
 
 namespace tapstack::sim {
 
@@ -35,7 +37,7 @@ inline std::uint64_t fnv1a(const std::uint8_t* p, std::size_t n, std::uint64_t h
 }
 
 struct TransferEnd {
-  SimHost* host = nullptr;
+  tcp::TcpLayer* tcp = nullptr;
   SocketId id;
   const std::vector<std::uint8_t>* out = nullptr;       // what this end sends
   const std::vector<std::uint8_t>* expected = nullptr;  // what the peer sends
@@ -52,10 +54,9 @@ struct TransferEnd {
 
   void pump(Instant now) {
     if (!id || closed) return;
-    auto& tcp = host->tcp();
     while (sent < out->size()) {
       const std::size_t chunk = std::min<std::size_t>(out->size() - sent, 65536);
-      auto r = tcp.send(id, Bytes(*out).subspan(sent, chunk), now);
+      auto r = tcp->send(id, Bytes(*out).subspan(sent, chunk), now);
       if (!r) {
         if (r.error() != Errc::WouldBlock) error = r.error();
         break;
@@ -63,11 +64,11 @@ struct TransferEnd {
       sent += *r;
     }
     if (sent == out->size() && !shut && error == Errc::Ok) {
-      shut = tcp.shutdown_send(id, now).ok();
+      shut = tcp->shutdown_send(id, now).ok();
     }
     std::uint8_t buf[16384];
     while (!eof) {
-      auto r = tcp.recv(id, buf, now);
+      auto r = tcp->recv(id, buf, now);
       if (!r) {
         if (r.error() != Errc::WouldBlock) error = r.error();
         break;
@@ -84,8 +85,18 @@ struct TransferEnd {
       hash = fnv1a(buf, n, hash);
       received += n;
     }
-    if (eof && shut && !closed) closed = tcp.close(id, now).ok();
+    if (eof && shut && !closed) closed = tcp->close(id, now).ok();
   }
 };
+
+/// One step of a client and its server end: the server takes the connection
+/// from `listener` once it is there, then both send and receive what they can.
+inline void pump_pair(SocketId listener, TransferEnd& client, TransferEnd& server, Instant now) {
+  if (!server.id) {
+    if (auto c = server.tcp->accept(listener)) server.id = *c;
+  }
+  client.pump(now);
+  server.pump(now);
+}
 
 }  // namespace tapstack::sim

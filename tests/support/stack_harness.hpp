@@ -183,6 +183,15 @@ inline std::optional<wire::ArpPacket> decode_arp_frame(Bytes frame) {
   return arp ? wire::ArpPacket::decode(*arp) : std::nullopt;
 }
 
+/// One of Stack::counters() by name ("reasm.dropped_timeout").
+inline std::uint64_t stack_counter(const Stack& stack, std::string_view name) {
+  for (const auto& [n, v] : stack.counters()) {
+    if (n == name) return v;
+  }
+  ADD_FAILURE() << "no counter " << name;
+  return 0;
+}
+
 /// Keeps every trace event the stack emits.
 class TraceRecorder final : public TraceSink {
  public:
@@ -213,13 +222,7 @@ class StackHarness {
     sink.frames.clear();
   }
 
-  std::uint64_t counter(std::string_view name) const {
-    for (const auto& [n, v] : stack.counters()) {
-      if (n == name) return v;
-    }
-    ADD_FAILURE() << "no counter " << name;
-    return 0;
-  }
+  std::uint64_t counter(std::string_view name) const { return stack_counter(stack, name); }
 
   SeededRng rng;
   CapturingSink sink;
