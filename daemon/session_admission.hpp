@@ -13,7 +13,10 @@ namespace tapstack::daemon {
 struct SessionLimits {
   std::size_t total = 256;       // sessions of ordinary uids, all together
   std::size_t per_uid = 64;      // sessions of one ordinary uid
-  std::size_t privileged = 32;   // root's and the daemon's uid's, beside the total
+  // Root's and the daemon's uid's, beside the total: an administrator's
+  // many clients (a test, a fleet of `tapstack run`) are not squeezed by
+  // the per-uid share meant for group members.
+  std::size_t privileged = 1024;
 };
 
 class SessionAdmission {

@@ -16,9 +16,10 @@ count=0
 while IFS=$'\t' read -r file expected; do
   [[ -z "$file" || "$file" == \#* ]] && continue
   rc=0
-  "$TAPSTACKD" --check-config --config "$fixtures/$file" >"$out" 2>&1 || rc=$?
+  # From the fixtures' folder, so the message names the file as EXPECTED does.
+  (cd "$fixtures" && "$TAPSTACKD" --check-config --config "$file") >"$out" 2>&1 || rc=$?
   [[ $rc -eq 1 ]] || { cat "$out"; echo "FAIL: $file: exit $rc, expected 1"; exit 1; }
-  grep -qF -- "$expected" "$out" || { cat "$out"; echo "FAIL: $file: message lacks '$expected'"; exit 1; }
+  grep -qxF -- "$expected" "$out" || { cat "$out"; echo "FAIL: $file: no line '$expected'"; exit 1; }
   count=$((count + 1))
 done <"$fixtures/EXPECTED"
 ((count > 0)) || { echo "FAIL: no fixtures listed"; exit 1; }

@@ -60,14 +60,15 @@ wait_for 10 "'$CLI' sockets | grep -q 'ESTABLISHED .*10.0.0.1:6100 '" || fail "n
 wait_for 10 "'$CLI' sockets -i | grep -A2 '10.0.0.1:6100 ' | grep -Eq 'sent [1-9][0-9]{6}'" ||
   fail "no bytes sent: $("$CLI" sockets -i)"
 "$CLI" sockets -i | grep -A2 'ESTABLISHED .*10.0.0.1:6100 ' >"$E2E_DIR/internals.txt"
-field() { grep -oE "(^| )$1 [0-9]+" "$E2E_DIR/internals.txt" | head -n1 | awk '{print $2}'; }
+# Times print in ms with decimals (srtt 0.072), as in the trace.
+field() { grep -oE "(^| )$1 [0-9.]+" "$E2E_DIR/internals.txt" | head -n1 | awk '{print $2}'; }
 [[ $(field mss) == 1460 ]] || fail "mss: $(cat "$E2E_DIR/internals.txt")"
 for f in srtt cwnd snd_wnd rcv_wnd sent rto; do
   v=$(field $f)
-  [[ -n $v && $v -gt 0 ]] || fail "$f is not > 0: $(cat "$E2E_DIR/internals.txt")"
+  [[ -n $v ]] && awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$f is not > 0: $(cat "$E2E_DIR/internals.txt")"
 done
 [[ $(field snd_nxt) -ne $(field snd_una) || $(field sent) -gt 0 ]] || fail "sequence numbers"
-pass "sockets -i mid-transfer: mss $(field mss) cwnd $(field cwnd) srtt $(field srtt)us sent $(field sent)"
+pass "sockets -i mid-transfer: mss $(field mss) cwnd $(field cwnd) srtt $(field srtt) ms sent $(field sent)"
 
 established_on 6100 || fail "the kernel does not see the connection"
 { kill -KILL "$client" && wait "$client"; } 2>/dev/null || true
