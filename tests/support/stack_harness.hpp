@@ -21,6 +21,7 @@
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/icmp.hpp"
 #include "stack/wire/ipv4.hpp"
+#include "stack/wire/tcp.hpp"
 
 namespace tapstack::test {
 
@@ -152,6 +153,19 @@ inline Buffer arp_frame(const wire::ArpPacket& p, const wire::MacAddress& eth_ds
   Buffer body(wire::kArpPacketSize);
   p.emit(body);
   return ethernet_frame(eth_dst, p.sender_mac, 0x0806, body);
+}
+
+/// A TCP header of a peer's segment, its window fully open.
+inline wire::TcpHeader peer_tcp_header(std::uint16_t src_port, std::uint16_t dst_port,
+                                       std::uint8_t flags, std::uint32_t seq, std::uint32_t ack) {
+  wire::TcpHeader t;
+  t.src_port = src_port;
+  t.dst_port = dst_port;
+  t.seq = seq;
+  t.ack = ack;
+  t.flags = flags;
+  t.window = 65535;
+  return t;
 }
 
 inline Buffer pattern(std::size_t size, std::uint8_t seed = 0) {

@@ -35,14 +35,7 @@ class OffloadTest : public ::testing::Test {
   }
 
   static wire::TcpHeader header(std::uint8_t flags, std::uint32_t seq, std::uint32_t ack) {
-    wire::TcpHeader t;
-    t.src_port = kPeerPort;
-    t.dst_port = kPort;
-    t.seq = seq;
-    t.ack = ack;
-    t.flags = flags;
-    t.window = 65535;
-    return t;
+    return peer_tcp_header(kPeerPort, kPort, flags, seq, ack);
   }
   static Buffer tcp_frame(const wire::TcpHeader& t, Bytes payload) {
     const auto segment = wire::build_tcp(kPeerIp, kStackIp, t, payload);

@@ -46,14 +46,7 @@ class PathMtuTest : public ::testing::Test {
 
   static wire::TcpHeader header(std::uint16_t peer_port, std::uint8_t flags, std::uint32_t seq,
                                 std::uint32_t ack) {
-    wire::TcpHeader t;
-    t.src_port = peer_port;
-    t.dst_port = kPort;
-    t.seq = seq;
-    t.ack = ack;
-    t.flags = flags;
-    t.window = 65535;
-    return t;
+    return peer_tcp_header(peer_port, kPort, flags, seq, ack);
   }
   static Buffer tcp_frame(const wire::TcpHeader& t, Bytes payload) {
     return ipv4_frame({.protocol = kProtoTcp}, wire::build_tcp(kPeerIp, kStackIp, t, payload));
