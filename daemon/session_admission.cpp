@@ -8,8 +8,8 @@ SessionAdmission::Verdict SessionAdmission::admit(uid_t uid) {
   const bool ok_ordinary =
       !privileged(uid) && mine < limits_.per_uid && ordinary_ < limits_.total;
   if (!ok_privileged && !ok_ordinary) {
-    if (mine == 0) per_uid_.erase(uid);
     const bool uid_full = privileged(uid) || mine >= limits_.per_uid;
+    if (mine == 0) per_uid_.erase(uid);  // `mine` dangles from here on
     return uid_full ? Verdict::UidFull : Verdict::Full;
   }
   ++mine;
