@@ -37,6 +37,10 @@ struct RpcConfig {
   std::string group = "tapstack";  // empty: leave the group alone
   std::chrono::milliseconds hello_timeout{5'000};  // connect → Hello, or the session ends
   std::chrono::milliseconds idle_timeout{60'000};  // a session owning nothing, between requests
+  std::uint32_t sessions_total = 256;      // sessions of ordinary uids, all together
+  std::uint32_t sessions_per_uid = 64;     // sessions of one ordinary uid
+  std::uint32_t sockets_per_session = 1024;
+  std::uint32_t sockets_total = 16384;     // every session's sockets together
 
   friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
 };

@@ -364,6 +364,15 @@ std::vector<Section> build_sections() {
            rpc.integer("idle_timeout_ms", &RpcConfig::idle_timeout, {100, 86'400'000},
                        "a session that owns nothing (no socket, nothing pending, no stream) is "
                        "closed after this long without a request"),
+           rpc.integer("sessions_total", &RpcConfig::sessions_total, {1, 65'536},
+                       "sessions of ordinary uids, all together (root's and the daemon's own "
+                       "uid's 1024 are apart)"),
+           rpc.integer("sessions_per_uid", &RpcConfig::sessions_per_uid, {1, 65'536},
+                       "sessions of one ordinary uid"),
+           rpc.integer("sockets_per_session", &RpcConfig::sockets_per_session, {1, 1'048'576},
+                       "sockets one session may hold; more get EMFILE"),
+           rpc.integer("sockets_total", &RpcConfig::sockets_total, {1, 1'048'576},
+                       "sockets of every session together; more get ENFILE"),
        }},
       {"log",
        {

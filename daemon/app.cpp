@@ -21,6 +21,10 @@ App::App(config::Config config, Options options)
   RpcLimits limits;
   limits.hello_timeout = config_.rpc.hello_timeout;
   limits.idle_timeout = config_.rpc.idle_timeout;
+  limits.sessions.total = config_.rpc.sessions_total;
+  limits.sessions.per_uid = config_.rpc.sessions_per_uid;
+  limits.sockets_per_session = config_.rpc.sockets_per_session;
+  limits.sockets_total = config_.rpc.sockets_total;
   raise_fd_limit(limits);
   const auto& ifc = config_.interface;
   tap_ = std::make_unique<TapDevice>(io_, TapOptions{ifc.name, ifc.attach, ifc.mtu, ifc.offload});

@@ -12,6 +12,7 @@
 
 #include "daemon/rpc_server.hpp"
 #include "daemon/rpc_session.hpp"
+#include "rpc/protocol.hpp"
 
 namespace tapstack::daemon {
 namespace {
@@ -23,6 +24,14 @@ constexpr std::chrono::milliseconds kMaxBackoff{1000};
 // A session shed for its fd must have been quiet this long: one in the
 // middle of its requests is never cut off.
 constexpr std::chrono::seconds kShedQuiet{1};
+
+/// Tells a refused client why before closing: a Hello reply with id 0 (which
+/// no request uses) and EUSERS, so it reports "too many sessions" instead of
+/// a bare reset. Never blocks: a fresh socket's send buffer is empty.
+void send_refusal(SeqPacket::socket& socket) {
+  const auto packet = rpc::encode(rpc::Reply{rpc::MessageType::Hello, 0, EUSERS, rpc::EmptyReply{}});
+  (void)::send(socket.native_handle(), packet.data(), packet.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
 
 bool out_of_descriptors(const boost::system::error_code& ec) {
   const int e = ec.value();
@@ -81,7 +90,8 @@ void RpcServer::on_accepted(SeqPacket::socket socket) {
       spdlog::warn("rpc: refusing pid {} uid {}: {} ({} sessions open){}", peer.pid, peer.uid,
                    describe(verdict), sessions_.size(), refusal_log_.left_out());
     }
-    return;  // closing the socket tells the client
+    send_refusal(socket);
+    return;  // and closing the socket
   }
   socket.non_blocking(true);
   const std::uint32_t number = next_session_++;

@@ -31,6 +31,8 @@ bool connect_daemon(const std::string& path) {
                e == ENOENT || e == ECONNREFUSED ? " (is the daemon running? see -S/--socket)"
                : e == EACCES ? " (are you in the daemon's group?)"
                : e == EPROTONOSUPPORT ? " (daemon and client versions differ)"
+               : e == EUSERS ? " (refused: your uid has every session it may have, or all are "
+                               "taken; see [rpc] sessions_per_uid)"
                                       : "");
   return false;
 }

@@ -96,9 +96,27 @@ int Connection::send_request(rpc::MessageType type, rpc::RequestBody body, std::
   if (fd_ < 0) return ENOTCONN;
   id = next_id_++;
   if (next_id_ == 0) next_id_ = 1;
-  const int e = send_all(fd_, rpc::encode(rpc::Request{type, id, std::move(body)}));
-  if (e != 0) close();
+  int e = send_all(fd_, rpc::encode(rpc::Request{type, id, std::move(body)}));
+  if (e != 0) {
+    if (const int refusal = queued_refusal(); refusal != 0) e = refusal;
+    close();
+  }
   return e;
+}
+
+// A refused session (docs/rpc.md, "Session limits") can see the reset before
+// the daemon's reason, which still waits in the queue: the first recv may
+// only report the pending error, the second reads the packet.
+int Connection::queued_refusal() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno == EAGAIN)) return 0;
+    if (n < 0) continue;
+    const auto decoded = rpc::decode(Bytes(buffer_.data(), static_cast<std::size_t>(n)));
+    const auto* reply = decoded.ok() ? std::get_if<rpc::Reply>(&decoded.value()) : nullptr;
+    return reply && reply->id == 0 ? reply->error : 0;
+  }
+  return 0;
 }
 
 int Connection::post(rpc::MessageType type, rpc::RequestBody body) {
@@ -120,6 +138,7 @@ CallResult Connection::call(rpc::MessageType type, rpc::RequestBody body) {
     if (n <= 0 || truncated) {
       if (fd >= 0) ::close(fd);
       result.error = n < 0 ? errno : ECONNRESET;  // the daemon went away
+      if (const int refusal = queued_refusal(); refusal != 0) result.error = refusal;
       close();
       return result;
     }
@@ -133,6 +152,11 @@ CallResult Connection::call(rpc::MessageType type, rpc::RequestBody body) {
       return result;
     }
     auto* reply = std::get_if<rpc::Reply>(&decoded.value());
+    if (reply && reply->id == 0 && reply->error != 0) {  // the daemon refused the session
+      result.error = reply->error;
+      close();
+      return result;
+    }
     if (!reply || reply->id != id) {  // an event, or a stale reply: skip
       if (fd >= 0) ::close(fd);
       continue;

@@ -39,6 +39,8 @@ class Connection {
 
  private:
   int send_request(rpc::MessageType type, rpc::RequestBody body, std::uint32_t& id);
+  /// The errno of a refusal the daemon queued before closing, or 0.
+  int queued_refusal();
 
   int fd_ = -1;
   std::uint32_t next_id_ = 1;

@@ -97,7 +97,10 @@ bool nonblocking(int fd) {
 }
 
 void report_unreachable(int error) {
-  if (error != ENOENT && error != ECONNREFUSED && error != EACCES && error != EPROTONOSUPPORT) return;
+  if (error != ENOENT && error != ECONNREFUSED && error != EACCES && error != EPROTONOSUPPORT &&
+      error != EUSERS) {
+    return;
+  }
   static std::atomic<bool> said{false};
   if (said.exchange(true)) return;
   const char* path = with_daemon([] { return ts_daemon_path(); });
@@ -105,6 +108,7 @@ void report_unreachable(int error) {
                std::strerror(error),
                error == EACCES ? " (are you in the daemon's group?)"
                : error == EPROTONOSUPPORT ? " (daemon and library versions differ)"
+               : error == EUSERS ? " (refused: this uid has every session it may have)"
                                           : " (is the daemon running? set TAPSTACK_SOCKET)");
 }
 

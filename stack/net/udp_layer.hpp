@@ -136,27 +136,10 @@ class UdpLayer final : public TransportProtocol {
   Instant next_deadline() const override;
 
  private:
-  struct Socket {
-    wire::Ipv4Address local_address;
-    std::uint16_t local_port = 0;
-    wire::Ipv4Address remote_address;
-    std::uint16_t remote_port = 0;
-    bool broadcast = false;
-    bool read_shut = false;
-    bool write_shut = false;
-    Errc pending_error = Errc::Ok;
-    std::deque<UdpDatagram> queue;
-    std::size_t queued_bytes = 0;
-    std::uint64_t rx_datagrams = 0;
-    std::uint64_t tx_datagrams = 0;
-    std::uint64_t drops = 0;
-
-    bool connected() const { return remote_port != 0; }
-  };
-  struct Slot {
-    std::uint32_t generation = 1;
-    std::optional<Socket> socket;
-  };
+  // Defined after the class: clang needs Socket complete (with its default
+  // member initializers) before std::optional<Socket> is instantiated.
+  struct Socket;
+  struct Slot;
 
   Socket* find(SocketId id);
   const Socket* find(SocketId id) const;
@@ -182,6 +165,28 @@ class UdpLayer final : public TransportProtocol {
   std::vector<std::size_t> free_slots_;
   std::unordered_map<std::uint16_t, std::vector<std::size_t>> by_port_;  // bound slots per port
   UdpCounters counters_;
+};
+
+struct UdpLayer::Socket {
+  wire::Ipv4Address local_address;
+  std::uint16_t local_port = 0;
+  wire::Ipv4Address remote_address;
+  std::uint16_t remote_port = 0;
+  bool broadcast = false;
+  bool read_shut = false;
+  bool write_shut = false;
+  Errc pending_error = Errc::Ok;
+  std::deque<UdpDatagram> queue;
+  std::size_t queued_bytes = 0;
+  std::uint64_t rx_datagrams = 0;
+  std::uint64_t tx_datagrams = 0;
+  std::uint64_t drops = 0;
+
+  bool connected() const { return remote_port != 0; }
+};
+struct UdpLayer::Slot {
+  std::uint32_t generation = 1;
+  std::optional<Socket> socket;
 };
 
 }  // namespace tapstack::net

@@ -51,9 +51,12 @@ def open_udp(s, request_id):
 
 
 def closed_by_daemon(s, deadline):
-    s.settimeout(max(0.01, deadline - time.monotonic()))
+    """True once the daemon closes the session (a refusal reply may come first)."""
     try:
-        return s.recv(1 << 16) == b""
+        while True:
+            s.settimeout(max(0.01, deadline - time.monotonic()))
+            if s.recv(1 << 16) == b"":
+                return True
     except ConnectionResetError:
         return True
     except socket.timeout:

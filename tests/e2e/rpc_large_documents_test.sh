@@ -7,17 +7,20 @@ source "$(dirname "$0")/lib.sh"
 : "${TAPSTACK_CLI:?TAPSTACK_CLI must point at the tapstack binary}"
 CLI=$TAPSTACK_CLI
 HOSTILE="$TAPSTACK_SOURCE_DIR/tests/e2e/rpc_flood.py"
-SOCKETS=${SOCKETS:-5000}
+# One fd per socket in the daemon and in the client, plus the sessions.
+ulimit -Hn 262144 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
+SOCKETS=${SOCKETS:-$(($(ulimit -Hn) - 2000 < 100000 ? $(ulimit -Hn) - 2000 : 100000))}
 ARP_HOSTS=3000
 
 make_namespace
-start_daemon --set arp.max_entries=4096
+start_daemon --set arp.max_entries=4096 --set rpc.sockets_total=$((SOCKETS + 1000))
 export TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock"
 json_count() { python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d$1))"; }
 
 # --- thousands of sockets ---------------------------------------------------
 exec {hold}> >(exec python3 "$HOSTILE" "$TAPSTACK_SOCKET" udp "$SOCKETS" "$E2E_DIR/never" >"$E2E_DIR/udp.out" 2>&1)
-wait_for 60 "grep -q '^opened' '$E2E_DIR/udp.out'" || fail "the client did not open its sockets: $(cat "$E2E_DIR/udp.out")"
+wait_for 200 "grep -q '^opened' '$E2E_DIR/udp.out'" || fail "the client did not open its sockets: $(cat "$E2E_DIR/udp.out")"
 grep -q "^opened $SOCKETS errno 0" "$E2E_DIR/udp.out" || fail "$(cat "$E2E_DIR/udp.out")"
 start=$(date +%s%N)
 "$CLI" sockets >"$E2E_DIR/sockets.txt" 2>"$E2E_DIR/sockets.err" || fail "tapstack sockets: $(cat "$E2E_DIR/sockets.err")"
@@ -27,7 +30,7 @@ rows=$(grep -c ' udp ' "$E2E_DIR/sockets.txt" || true)
 bytes=$("$CLI" --json sockets | wc -c)
 udp=$("$CLI" --json sockets | json_count '["udp"]')
 ((udp >= SOCKETS)) || fail "tapstack --json sockets has $udp UDP sockets of $SOCKETS"
-pass "tapstack sockets lists $rows UDP sockets in $ms ms (JSON: $bytes bytes, $udp entries)"
+pass "tapstack sockets lists $rows UDP sockets (fd limit $(ulimit -Hn)) in $ms ms (JSON: $bytes bytes, $udp entries)"
 exec {hold}>&-
 
 # --- an ARP table filled from the link ------------------------------------

@@ -28,6 +28,10 @@ wait_for 10 "grep -q '^connected' '$E2E_DIR/silent.out'" || fail "the hostile cl
 as_daemon_user timeout 5 "$CLI" status >/dev/null 2>"$E2E_DIR/other.err" ||
   fail "another uid was locked out by 300 silent connections: $(cat "$E2E_DIR/other.err")"
 pass "another uid is served beside 300 silent connections of nobody"
+as_nobody timeout 5 "$CLI" status >/dev/null 2>"$E2E_DIR/nobody.err" && fail "nobody got a 65th session"
+grep -q "Too many users (refused: your uid has every session it may have" "$E2E_DIR/nobody.err" ||
+  fail "a refused client is not told why: $(cat "$E2E_DIR/nobody.err")"
+pass "nobody's 65th session is refused with a reason: $(cat "$E2E_DIR/nobody.err")"
 timeout 5 "$CLI" status >/dev/null 2>"$E2E_DIR/root.err" || fail "root was locked out: $(cat "$E2E_DIR/root.err")"
 pass "root is served beside them"
 wait "$hostile" || fail "the silent connections were not all closed within 8 s: $(cat "$E2E_DIR/silent.out")"

@@ -38,6 +38,8 @@ offload = false
 socket = "/tmp/t.sock"
 mode = 0o600
 group = ""
+sessions_per_uid = 8
+sockets_total = 131072
 [log]
 level = "trace"
 [arp]
@@ -65,6 +67,9 @@ udp_echo = true
   EXPECT_EQ(config.rpc.socket, "/tmp/t.sock");
   EXPECT_EQ(config.rpc.mode, 0600u);
   EXPECT_EQ(config.rpc.group, "");
+  EXPECT_EQ(config.rpc.sessions_per_uid, 8u);
+  EXPECT_EQ(config.rpc.sessions_total, 256u);
+  EXPECT_EQ(config.rpc.sockets_total, 131072u);
   EXPECT_EQ(config.log.level, LogLevel::Trace);
   EXPECT_EQ(config.arp.reachable_time, std::chrono::milliseconds(5000));
   EXPECT_EQ(config.arp.max_retries, 7u);
@@ -106,6 +111,13 @@ TEST(ParseConfig, ModeIsAnOctalIntegerOrAString) {
               HasSubstr("rpc.mode: \"0869\" is not an octal number"));
   EXPECT_THAT(only_error("[rpc]\nmode = true\n"),
               HasSubstr("rpc.mode: expected an integer or a string, got a boolean"));
+}
+
+TEST(ParseConfig, RpcLimitsAreBounded) {
+  EXPECT_EQ(only_error("[rpc]\nsockets_total = 0\n"),
+            "t.toml:2:17: rpc.sockets_total: 0 is out of range; allowed: 1..1048576");
+  EXPECT_THAT(only_error("[rpc]\nsessions_per_uid = -1\n"),
+              HasSubstr("rpc.sessions_per_uid: -1 is out of range; allowed: 1..65536"));
 }
 
 TEST(ParseConfig, EveryLogLevelIsAccepted) {

@@ -81,7 +81,10 @@ class ResolverTcpTest : public ::testing::Test {
   /// Carries segments both ways and runs both ends until nothing moves.
   void pump() {
     for (int round = 0; round < 200; ++round) {
-      const bool moved = carry(client, server_tcp, kClient) | carry(server, tcp, kServer);
+      // Both directions carry every round: no short-circuit.
+      const bool client_moved = carry(client, server_tcp, kClient);
+      const bool server_moved = carry(server, tcp, kServer);
+      const bool moved = client_moved || server_moved;
       deliver();
       serve();
       if (!moved && client.sent.empty() && server.sent.empty()) return;
