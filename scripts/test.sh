@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit, simulation and e2e (each e2e
 # test in a network namespace of its own) on a warnings-as-errors build, then
-# unit and simulation tests again under AddressSanitizer + UBSan.
+# unit and simulation tests again under AddressSanitizer + UBSan, and the
+# e2e tests of the preload shim and libtapstack on that build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -16,3 +17,5 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTAPSTACK_WERROR=ON -DTAPSTAC
   -DTAPSTACK_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|sim'
+# The client side under ASan too: the shim inside unmodified programs, libtapstack.
+ctest --test-dir build-asan --output-on-failure -L shim

@@ -58,6 +58,10 @@ int run_command(const std::vector<std::string>& argv, const std::string& socket_
     return 127;
   }
   std::string preload = library;
+#ifdef TAPSTACK_SANITIZER_RUNTIME
+  // This build's library is sanitized: the ASan runtime must come first.
+  preload = TAPSTACK_SANITIZER_RUNTIME ":" + preload;
+#endif
   if (const char* old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
   ::setenv("LD_PRELOAD", preload.c_str(), 1);
   if (!socket_path.empty()) {

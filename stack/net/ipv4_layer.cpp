@@ -154,12 +154,12 @@ void Ipv4Layer::on_unresolved(Bytes datagram, Instant now) {
                 static_cast<std::uint8_t>(wire::UnreachableCode::Host), 0, *view, now);
 }
 
-bool Ipv4Layer::resolving(wire::Ipv4Address dst) {
-  const auto r = route(dst);
+bool Ipv4Layer::resolving(wire::Ipv4Address dst) const {
+  const auto r = lookup(dst);
   return r && !r->mac && arp_.resolving(r->next_hop);
 }
 
-Result<Ipv4Layer::Route> Ipv4Layer::route(wire::Ipv4Address dst) {
+std::optional<Ipv4Layer::Route> Ipv4Layer::lookup(wire::Ipv4Address dst) const {
   if (dst.is_broadcast() || (interface_.address().prefix_len < 31 &&
                              dst == interface_.address().subnet_broadcast())) {
     return Route{dst, wire::MacAddress::broadcast()};
@@ -167,6 +167,11 @@ Result<Ipv4Layer::Route> Ipv4Layer::route(wire::Ipv4Address dst) {
   if (dst.is_multicast()) return Route{dst, multicast_mac(dst)};
   if (interface_.address().contains(dst)) return Route{dst, std::nullopt};
   if (gateway_) return Route{*gateway_, std::nullopt};
+  return std::nullopt;
+}
+
+Result<Ipv4Layer::Route> Ipv4Layer::route(wire::Ipv4Address dst) {
+  if (auto r = lookup(dst)) return *r;
   ++counters_.tx_dropped_no_route;
   return Errc::NetworkUnreachable;
 }

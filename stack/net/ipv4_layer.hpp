@@ -65,7 +65,7 @@ class Ipv4Layer final : public Ipv4Output {
                      std::uint16_t next_hop_mtu, const wire::Ipv4View& original, Instant now);
 
   /// True while datagrams to `dst` wait for ARP to resolve its next hop.
-  bool resolving(wire::Ipv4Address dst);
+  bool resolving(wire::Ipv4Address dst) const;
 
   /// True for the limited broadcast, our subnet broadcast and multicast.
   bool is_broadcast(wire::Ipv4Address a) const;
@@ -95,6 +95,9 @@ class Ipv4Layer final : public Ipv4Output {
 
   bool acceptable_source(wire::Ipv4Address src) const;
   void deliver(const wire::Ipv4View& datagram, bool broadcast, bool checksum_trusted, Instant now);
+  /// The route to `dst`, if any; counts nothing (a question, not a send).
+  std::optional<Route> lookup(wire::Ipv4Address dst) const;
+  /// lookup() for a datagram being sent: no route counts tx_dropped_no_route.
   Result<Route> route(wire::Ipv4Address dst);
   void output(const Route& route, Bytes datagram);
   Result<void> send_segmented(const Route& route, wire::Ipv4Header header, Bytes payload,

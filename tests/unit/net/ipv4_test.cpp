@@ -126,6 +126,16 @@ TEST(Ipv4Routing, NoGatewayMeansNetworkUnreachable) {
             Errc::AddressNotAvailable);
 }
 
+// Asking whether a destination is being resolved (ping's "Destination Host
+// Unreachable") sends nothing, so it counts no drop.
+TEST(Ipv4Routing, AskingAboutAnUnroutableAddressCountsNothing) {
+  StackConfig c = default_config();
+  c.gateway.reset();
+  StackHarness h(c);
+  EXPECT_FALSE(h.stack.ipv4().resolving(kRemoteIp));
+  EXPECT_EQ(h.counter("ip.tx_dropped_no_route"), 0u);
+}
+
 TEST_F(Ipv4Test, BroadcastSendNeedsNoArp) {
   ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), wire::Ipv4Address::broadcast(),
                                        net::IpProtocol::Udp, pattern(4), {}));
