@@ -144,9 +144,16 @@ void RpcServer::on_socket_event(const SocketEvent& event, Instant now) {
   bridge->on_event(event, now);
 }
 
-void RpcServer::expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
+void RpcServer::expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session, uid_t uid,
                                std::uint32_t request_id) {
-  resolves_[query] = Waiter{std::move(session), request_id};
+  resolves_[query] = Waiter{std::move(session), request_id, uid};
+}
+
+bool RpcServer::may_resolve(uid_t uid) const {
+  if (admission_.privileged(uid)) return true;
+  const auto pending = std::count_if(resolves_.begin(), resolves_.end(),
+                                     [uid](const auto& entry) { return entry.second.uid == uid; });
+  return static_cast<std::size_t>(pending) < limits_.resolves_per_uid;
 }
 
 bool RpcServer::resolving_for(const RpcSession& session) const {

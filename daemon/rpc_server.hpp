@@ -43,8 +43,10 @@ struct RpcLimits {
   std::size_t sockets_total = 16384;
   std::size_t pending_per_session = 64;  // deferred pings
   // A quarter of the resolver's 64 lookups in flight: one session cannot
-  // take every slot from the others.
+  // take every slot from the others, nor one ordinary uid with many sessions
+  // (lookups of a session that ended count until the resolver is done).
   std::size_t resolves_per_session = 16;
+  std::size_t resolves_per_uid = 16;
   // Trace and capture streams; each may queue up to 4 MiB (docs/rpc.md).
   std::size_t watches_per_session = 4;
   std::size_t watches_total = 16;
@@ -89,8 +91,10 @@ class RpcServer {
   /// Who waits for each ping, by ICMP identifier (unique among pending pings).
   PingWaiters& pings() { return pings_; }
   /// Remembers who waits for a resolve (query id).
-  void expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session,
+  void expect_resolve(std::uint32_t query, std::weak_ptr<RpcSession> session, uid_t uid,
                       std::uint32_t request_id);
+  /// False when `uid` (not root or the daemon's) has its share of lookups in flight.
+  bool may_resolve(uid_t uid) const;
   void session_ended(std::uint32_t number);
   /// Trace and capture streams open in every session.
   std::size_t watch_count() const;
@@ -113,6 +117,7 @@ class RpcServer {
   struct Waiter {
     std::weak_ptr<RpcSession> session;
     std::uint32_t request_id = 0;
+    uid_t uid = 0;
   };
 
   // rpc_accept.cpp: the accept loop, admission, backing off when out of fds.

@@ -131,13 +131,14 @@ void RpcSession::on_getsockopt(const rpc::Request& request) {
 
 void RpcSession::on_resolve(const rpc::Request& request) {
   const auto& body = std::get<rpc::ResolveRequest>(request.body);
-  if (pending_resolves_ >= server_.limits().resolves_per_session) {
+  if (pending_resolves_ >= server_.limits().resolves_per_session ||
+      !server_.may_resolve(peer_.uid)) {
     return send(rpc::error_reply(request.type, request.id, ENOBUFS));
   }
   auto r = server_.stack().resolver.resolve(body.name, server_.driver().now());
   if (!r) return send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
   ++pending_resolves_;  // until complete() hands out the answer
-  server_.expect_resolve(r->value, weak_from_this(), request.id);
+  server_.expect_resolve(r->value, weak_from_this(), peer_.uid, request.id);
 }
 
 void RpcSession::on_ping(const rpc::Request& request) {

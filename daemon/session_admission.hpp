@@ -30,10 +30,10 @@ class SessionAdmission {
   /// A session admitted for `uid` ended.
   void release(uid_t uid);
   std::size_t sessions_of(uid_t uid) const;
-
- private:
+  /// Root and the daemon's own uid: an administrator's shares are apart.
   bool privileged(uid_t uid) const { return uid == 0 || uid == daemon_uid_; }
 
+ private:
   SessionLimits limits_;
   uid_t daemon_uid_;
   std::size_t ordinary_ = 0;

@@ -5,8 +5,9 @@ does: pipeline requests and keep what it gets without reading it.
 
 usage: rpc_hostile.py SOCKET captures N
          N capture requests, one after the other; the streams are never read.
-       rpc_hostile.py SOCKET resolves N SUFFIX
-         N resolve requests at once (names i.SUFFIX), refusals counted.
+       rpc_hostile.py SOCKET resolves N SUFFIX [SESSIONS]
+         N resolve requests at once (names i.SUFFIX) spread over SESSIONS
+         sessions (1), refusals counted.
 
 It prints one line ("opened K refused E=count…" or "pending K refused …"),
 then waits for a line on stdin. Then it closes the control socket; for
@@ -102,27 +103,30 @@ def captures(s, n):
     return 0 if len(ended) == len(streams) else 1
 
 
-def resolves(s, n, suffix):
+def resolves(sessions, n, suffix):
     for i in range(n):
-        s.send(request(RESOLVE, 100 + i, string(f"n{i}.{suffix}")))
+        sessions[i % len(sessions)].send(request(RESOLVE, 100 + i, string(f"n{i}.{suffix}")))
     errors = []
-    while True:  # refusals come at once; the rest wait for the DNS server
-        got = reply(s, 1)
-        if got is None:
-            break
-        errors.append(got[1])
+    # Refusals come at once; the rest wait for the DNS server: read until
+    # no session has had anything for a second.
+    while ready := select.select(sessions, [], [], 1)[0]:
+        for s in ready:
+            got = reply(s, 1)
+            if got is not None:
+                errors.append(got[1])
     print(f"pending {n - len(errors)} refused {refusals(errors)}", flush=True)
     sys.stdin.readline()
-    s.close()
+    for s in sessions:
+        s.close()
     return 0
 
 
 def main():
     path, mode = sys.argv[1], sys.argv[2]
-    s = session(path)
     if mode == "captures":
-        return captures(s, int(sys.argv[3]))
-    return resolves(s, int(sys.argv[3]), sys.argv[4])
+        return captures(session(path), int(sys.argv[3]))
+    count = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    return resolves([session(path) for _ in range(count)], int(sys.argv[3]), sys.argv[4])
 
 
 if __name__ == "__main__":

@@ -39,12 +39,13 @@ pass "root still captures"
 # --- unread capture streams: capped, memory bounded, ended with the session --
 hostile() {  # hostile NAME ARGS… — starts rpc_hostile.py, gated by fd of NAME.gate
   mkfifo "$E2E_DIR/$1.gate"
-  python3 "$HERE/rpc_hostile.py" "$TAPSTACK_SOCKET" "${@:2}" <"$E2E_DIR/$1.gate" >"$E2E_DIR/$1.out" 2>&1 &
+  "${HOSTILE_AS[@]}" /usr/bin/python3 "$HERE/rpc_hostile.py" "$TAPSTACK_SOCKET" "${@:2}" <"$E2E_DIR/$1.gate" >"$E2E_DIR/$1.out" 2>&1 &
   eval "${1}_pid=$!"
   exec {fd}>"$E2E_DIR/$1.gate"
   eval "${1}_gate=$fd"
   wait_for 15 "grep -q 'opened\|pending' '$E2E_DIR/$1.out'" || fail "$1: $(cat "$E2E_DIR/$1.out")"
 }
+HOSTILE_AS=()  # a command prefix: whom rpc_hostile.py runs as
 release() { local gate="${1}_gate"; echo go >&"${!gate}"; }  # a line: later clients inherit the fd
 
 rss_before=$(rss_kb)
@@ -85,6 +86,18 @@ out=$(as_member timeout 10 "$CLI" resolve fast.test) || fail "another user's res
 pass "64 slow resolves from one session ($(cat "$E2E_DIR/hog.out")); another user's resolve answered: $out"
 release hog
 wait "$hog_pid" || fail "hog: $(cat "$E2E_DIR/hog.out")"
+# Sessions do not multiply a uid's share: a member's 64 resolves over 4
+# sessions get 16 between them, and another uid is still answered.
+HOSTILE_AS=(setpriv --reuid=nobody --regid=nogroup --groups="$gid")
+hostile hog4 resolves 64 slow.test 4
+HOSTILE_AS=()
+grep -q '^pending 16 refused ENOBUFS=48$' "$E2E_DIR/hog4.out" || fail "64 resolves over 4 sessions: $(cat "$E2E_DIR/hog4.out")"
+out=$(setpriv --reuid=daemon --regid=daemon --groups="$gid" timeout 10 "$CLI" resolve fast.test) ||
+  fail "another uid's resolve: $out"
+[[ $out == "fast.test	10.0.0.77" ]] || fail "another uid's resolve: $out"
+pass "64 slow resolves of nobody over 4 sessions ($(cat "$E2E_DIR/hog4.out")); uid daemon's resolve answered"
+release hog4
+wait "$hog4_pid" || fail "hog4: $(cat "$E2E_DIR/hog4.out")"
 kill "$dns"
 wait "$dns" 2>/dev/null || true
 
