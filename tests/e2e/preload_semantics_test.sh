@@ -37,7 +37,7 @@ pass "pre-forking server: 2 workers accepted 5 connections each on the inherited
 
 # No daemon at the path: socket() fails at once with one clear message.
 out=$(in_ns env LD_PRELOAD="${TAPSTACK_SANITIZER_RUNTIME:+$TAPSTACK_SANITIZER_RUNTIME:}$TAPSTACK_PRELOAD" TAPSTACK_SOCKET="$E2E_DIR/none.sock" timeout 10 \
-  curl -sS http://10.0.0.1:6000/ 2>&1) && fail "curl without a daemon succeeded"
+  nc -w 2 10.0.0.1 6000 </dev/null 2>&1) && fail "nc without a daemon succeeded"
 [[ $(grep -c "tapstack-preload: cannot reach tapstackd at $E2E_DIR/none.sock" <<<"$out") == 1 ]] ||
   fail "expected one 'cannot reach tapstackd' line, got: $out"
 pass "no daemon: socket() fails at once, one message on stderr"
