@@ -73,6 +73,18 @@ start_daemon() {
   kill -0 "$E2E_DAEMON_PID" 2>/dev/null || fail "tapstackd exited at start"
 }
 
+# daemon_fds — how many file descriptors tapstackd holds (its sessions, its
+# sockets' data fds, streams): back at its baseline once clients are gone.
+daemon_fds() { ls "/proc/$E2E_DAEMON_PID/fd" | wc -l; }
+
+# back_to_baseline FDS WHAT — waits (10 s) until tapstackd holds FDS fds
+# again, and says so.
+back_to_baseline() {
+  wait_for 10 "(( \$(daemon_fds) <= $1 ))" ||
+    fail "after $2 the daemon holds $(daemon_fds) fds (baseline $1)"
+  pass "after $2 the daemon's fds are back to the baseline ($(daemon_fds))"
+}
+
 # stop_daemon — SIGTERM, wait for the exit, and return its status.
 stop_daemon() {
   kill -TERM "$E2E_DAEMON_PID"

@@ -36,6 +36,7 @@ grep -q "file descriptor limit 400 is below one session's 1024 sockets" "$E2E_DI
 pass "at start the soft limit is raised to the hard limit (1024 -> 20000), and 400 is a warning"
 
 start_daemon
+baseline_fds=$(daemon_fds)
 export TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock"
 prlimit --pid "$E2E_DAEMON_PID" --nofile=400:400
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$E2E_DAEMON_PID/stat"; }
@@ -66,3 +67,4 @@ wait_for 10 "grep -q '^released' '$E2E_DIR/udp.out'" || fail "the client did not
 timeout 5 "$CLI" status >/dev/null 2>"$E2E_DIR/after.err" || fail "not served after fds were freed: $(cat "$E2E_DIR/after.err")"
 pass "a client is served at once after the first client closed 100 sockets"
 exec {hold}>&-
+back_to_baseline "$baseline_fds" "the client at the fd limit left"

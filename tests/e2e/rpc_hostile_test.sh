@@ -14,6 +14,7 @@ group=users
 gid=$(getent group "$group" | cut -d: -f3) || fail "group $group missing"
 chmod o+x "$E2E_DIR"
 start_daemon --set 'dns.servers=["10.0.0.1"]' --set "rpc.group=\"$group\"" --set 'rpc.mode="0660"'
+baseline_fds=$(daemon_fds)
 export TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock"
 as_member() { setpriv --reuid=nobody --regid=nogroup --groups="$gid" "$@"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$E2E_DAEMON_PID/status"; }
@@ -102,5 +103,6 @@ kill "$dns"
 wait "$dns" 2>/dev/null || true
 
 kill -0 "$E2E_DAEMON_PID" || fail "tapstackd died"
+back_to_baseline "$baseline_fds" "the hostile clients left"
 stop_daemon || fail "tapstackd exited with $? at SIGTERM"
 pass "daemon stopped cleanly"
