@@ -1,5 +1,13 @@
-# ASan + UBSan for every target when TAPSTACK_SANITIZE is on.
-if(TAPSTACK_SANITIZE)
+# ASan + UBSan for every target when TAPSTACK_SANITIZE is on; with
+# TAPSTACK_FUZZ, also libFuzzer's coverage instrumentation (tests/fuzz).
+if(TAPSTACK_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TAPSTACK_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++-14)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+elseif(TAPSTACK_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -9,10 +9,12 @@ build_packages=(
   libcli11-dev nlohmann-json3-dev libsodium-dev libpcap-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
 )
-# Tools the e2e tests and benchmarks drive.
+# Tools the e2e tests and benchmarks drive; clang and libFuzzer for tests/fuzz
+# and the clang build.
 test_packages=(
   iproute2 iputils-ping arping curl netcat-openbsd tcpdump tshark nftables
   dnsmasq-base iperf3 ethtool python3 systemd procps hping3 wget
+  clang-14 libclang-rt-14-dev
 )
 
 # The other stacks bench/peer-bench.sh runs beside tapstack.
