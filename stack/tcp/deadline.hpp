@@ -1,6 +1,7 @@
 #pragma once
 // Timers are deadlines held as values (smoltcp style); the owner's poll
 // fires the due ones.
+#include <algorithm>
 #include <optional>
 
 #include "stack/base/time.hpp"

@@ -142,8 +142,6 @@ class Sender {
   /// Sends what the windows allow: lost data first, then new data and the
   /// FIN. Returns whether anything went out.
   bool push(Instant now);
-  /// Retransmits from SND.UNA, a segment at most.
-  void retransmit_head(Instant now, const char* why, std::uint32_t count = 0);
 
   // --- timers (sender_transmit.cpp, sender_recovery.cpp) ---
   /// SYN-SENT and SYN-RECEIVED: the SYN's retransmission timer runs.
@@ -206,6 +204,8 @@ class Sender {
   std::uint32_t peer_window_from(SeqNum seq) const;
   void send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, const char* why,
                   std::uint32_t count = 0);
+  /// Retransmits from SND.UNA, a segment at most.
+  void retransmit_head(Instant now, const char* why, std::uint32_t count = 0);
   std::uint32_t flight() const { return snd_.nxt.since(snd_.una); }
   std::uint32_t unsent() const;
   /// Payload bytes per segment: the MSS less any SACK option riding along.
