@@ -60,7 +60,7 @@ net::TransportProtocol::Delivery TcpLayer::on_ipv4_packet(const net::Ipv4PacketI
     // A new SYN above RCV.NXT may take over a TIME-WAIT connection (RFC 9293
     // §3.10.7.4 note on TIME-WAIT, RFC 6191; Linux tcp_timewait_state_process).
     const bool reuse = t.state() == TcpState::TimeWait && seg.syn() && !seg.has_ack() &&
-                       !seg.rst() && seq_gt(seg.seq(), t.rcv().nxt) && listener &&
+                       !seg.rst() && seq_gt(seg.seq(), t.receiver().nxt()) && listener &&
                        !slots_[index].user_owned;
     if (!reuse) {
       deliver(index, seg, now);

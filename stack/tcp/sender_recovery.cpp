@@ -3,10 +3,11 @@
 // what to send next (NextSeg), so several holes are repaired per round trip.
 // Each retransmission is recorded, and one is presumed lost when data sent
 // after it is delivered (RFC 8985 §6.2), so it is resent without an RTO.
-// Without SACK the TCB keeps to NewReno (RFC 6582) and go-back-N after an RTO.
+// Without SACK the Sender keeps to NewReno (RFC 6582) and go-back-N after an
+// RTO. Also the timeouts that start recovery: RTO, tail loss probe, path MTU.
 #include <algorithm>
 
-#include "stack/tcp/tcb.hpp"
+#include "stack/tcp/sender.hpp"
 
 namespace tapstack::tcp {
 namespace {
@@ -18,7 +19,7 @@ constexpr Duration kMinPto = 2ms;
 
 }  // namespace
 
-void Tcb::take_sack_blocks(const Segment& seg, Instant now) {
+void Sender::take_sack_blocks(const Segment& seg, Instant now) {
   const wire::TcpOptions& o = seg.header.options;
   for (std::size_t i = 0; i < o.sack_count; ++i) {
     const SeqNum left{o.sack[i].left};
@@ -36,18 +37,18 @@ void Tcb::take_sack_blocks(const Segment& seg, Instant now) {
       // reordering. Ask for more evidence next time (RFC 8985 §6.2 step 4
       // widens its window on D-SACK; Linux raises tp->reordering).
       reordering_ = std::min(reordering_ * 2, kMaxReordering);
-      trace(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cc_->cwnd(),
+      trace_.event(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cc_->cwnd(),
             cc_->ssthresh(), reordering_, "D-SACK: spurious retransmission, DupThresh raised");
     }
   }
 }
 
-void Tcb::on_ack_sack(SeqNum ack, Instant now) {
+void Sender::on_ack_sack(SeqNum ack, Instant now) {
   // A cumulative ACK that stops inside SACKed data means the receiver dropped
   // what it had SACKed (RFC 2018 §8 reneging; Linux tcp_check_sack_reneging):
   // forget the scoreboard, so that data is sent again.
   if (sacked_.contains(ack, ack + 1)) {
-    trace(TraceKind::Drop, now, ack.raw(), sacked_.sacked_bytes(), 0, 0, 0,
+    trace_.event(TraceKind::Drop, now, ack.raw(), sacked_.sacked_bytes(), 0, 0, 0,
           "peer reneged on SACKed data: scoreboard cleared");
     sacked_.clear();
   }
@@ -61,7 +62,7 @@ void Tcb::on_ack_sack(SeqNum ack, Instant now) {
   if (rto_lost_end_ && seq_ge(ack, *rto_lost_end_)) rto_lost_end_.reset();
 }
 
-void Tcb::after_sack(Instant now) {
+void Sender::after_sack(Instant now) {
   // Retransmissions now fully SACKed were delivered.
   std::erase_if(rexmits_, [&](const Retransmission& r) {
     if (!sacked_.contains(r.start, r.end)) return false;
@@ -86,13 +87,13 @@ void Tcb::after_sack(Instant now) {
   }
 }
 
-void Tcb::enter_recovery(Instant now, const char* why) {
+void Sender::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_enter_recovery(snd_.max.since(snd_.una));
   trace_cwnd(now, cwnd, ssthresh, why);
-  ++env_.counters.fast_retransmits;
+  ++counters_.fast_retransmits;
   // RFC 6675 §5 step (4.3): retransmit the first segment presumed lost, the
   // one at SND.UNA if SACK does not (yet) say which.
   if (!sack_ok_) {
@@ -105,7 +106,7 @@ void Tcb::enter_recovery(Instant now, const char* why) {
   timers_.retransmit = now + rtt_.rto();
 }
 
-void Tcb::mark_all_lost(Instant now, const char* why, std::uint32_t count) {
+void Sender::mark_all_lost(Instant now, const char* why, std::uint32_t count) {
   // RFC 6675 §5.1 leaves it open whether SACK information survives an RTO
   // (RFC 2018 §8 said to drop it; Errata 1610 and Linux tcp_enter_loss keep
   // it while no reneging is seen, which on_ack_sack checks). We keep it:
@@ -113,17 +114,19 @@ void Tcb::mark_all_lost(Instant now, const char* why, std::uint32_t count) {
   // not sent again.
   rto_lost_end_ = snd_.max;
   rexmits_.clear();
-  if (const auto lost = next_lost()) (void)retransmit_range(lost->start, lost->end, now, why, count);
+  if (const auto lost = next_lost()) {
+    (void)retransmit_range(lost->start, lost->end, now, why, count);
+  }
 }
 
-SeqNum Tcb::lost_end() const {
+SeqNum Sender::lost_end() const {
   SeqNum end = snd_.una;
   if (rto_lost_end_) end = seq_max(end, *rto_lost_end_);
   if (const auto f = sacked_.lost_frontier((reordering_ - 1) * snd_.mss)) end = seq_max(end, *f);
   return seq_min(end, snd_.max);
 }
 
-std::uint32_t Tcb::pipe() const {
+std::uint32_t Sender::pipe() const {
   // RFC 6675 §4: each unSACKed byte counts once unless it is lost, and once
   // more if a retransmission of it is in flight.
   const std::uint32_t outstanding = snd_.max.since(snd_.una);
@@ -137,14 +140,14 @@ std::uint32_t Tcb::pipe() const {
   return outstanding - sacked_.sacked_bytes() - lost_bytes + resent;
 }
 
-const Retransmission* Tcb::retransmission_at(SeqNum seq) const {
+const Retransmission* Sender::retransmission_at(SeqNum seq) const {
   for (const auto& r : rexmits_) {
     if (!r.lost && seq_le(r.start, seq) && seq_lt(seq, r.end)) return &r;
   }
   return nullptr;
 }
 
-std::optional<LostSpan> Tcb::next_lost() const {
+std::optional<LostSpan> Sender::next_lost() const {
   const SeqNum limit = lost_end();
   SeqNum pos = snd_.una;
   while (seq_lt(pos, limit)) {
@@ -165,9 +168,9 @@ std::optional<LostSpan> Tcb::next_lost() const {
   return std::nullopt;
 }
 
-bool Tcb::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
+bool Sender::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
                            std::uint32_t count) {
-  const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(send_buf_.size());
+  const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(buf_.size());
   const std::uint32_t window = peer_window_from(seq);
   if (window == 0) return false;
   const std::uint32_t len =
@@ -186,7 +189,7 @@ bool Tcb::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
   return true;
 }
 
-void Tcb::arm_probe(Instant now) {
+void Sender::arm_probe(Instant now) {
   // RFC 8985 §7.2: only outside recovery, one probe at a time, and only
   // with SACK, so the probe's ACK can reveal what else is missing.
   const bool eligible = sack_ok_ && flight() > 0 && !probe_outstanding_ &&
@@ -200,15 +203,12 @@ void Tcb::arm_probe(Instant now) {
   // PTO = 2*SRTT, plus the peer's delayed-ACK time when one segment is out;
   // never later than the RTO, which then comes first.
   Duration pto = std::max(2 * rtt_.srtt(), kMinPto);
-  if (flight() <= snd_.mss) pto += env_.settings.delayed_ack_timeout;
+  if (flight() <= snd_.mss) pto += settings_.delayed_ack_timeout;
   if (now + pto < *timers_.retransmit) timers_.probe = now + pto;
 }
 
-void Tcb::on_probe_timeout(Instant now) {
-  if (!is_synchronized(state_) || state_ == TcpState::TimeWait || flight() == 0 ||
-      cc_->in_recovery() || rto_lost_end_) {
-    return;
-  }
+void Sender::on_probe_timeout(Instant now) {
+  if (flight() == 0 || cc_->in_recovery() || rto_lost_end_) return;
   probe_outstanding_ = true;
   // RFC 8985 §7.3: new data if the peer's window allows, else the last
   // segment again; if that one was SACKed, the first hole instead.
@@ -219,7 +219,7 @@ void Tcb::on_probe_timeout(Instant now) {
     const bool fin = fin_queued_ && !fin_seq_ && fresh == unsent();
     send_range(snd_.nxt, fresh, fin, now, "tail loss probe: new data (RFC 8985 §7.3)");
   } else {
-    const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(send_buf_.size());
+    const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(buf_.size());
     SeqNum start = data_end - std::min(room, data_end.since(snd_.una));
     SeqNum end = snd_.max;
     if (sacked_.highest() == snd_.max) {
@@ -232,6 +232,47 @@ void Tcb::on_probe_timeout(Instant now) {
   }
   timers_.retransmit = now + rtt_.rto();
   arm_timers(now);
+}
+
+void Sender::back_off() {
+  ++retries_;
+  rtt_.back_off();  // RFC 6298 §5.5
+  rtt_timing_.reset();
+}
+
+void Sender::on_retransmit_timeout(Instant now) {
+  // RFC 5681 §3.1 eq. 4 and loss window; RFC 6582 §4: recover = highest sent.
+  const std::uint32_t cwnd = cc_->cwnd();
+  const std::uint32_t ssthresh = cc_->ssthresh();
+  cc_->on_timeout(snd_.max.since(snd_.una));
+  trace_cwnd(now, cwnd, ssthresh, "RTO: ssthresh = flight/2, cwnd = loss window");
+  snd_.recover = snd_.max;
+  dup_acks_ = 0;
+  probe_outstanding_ = false;
+  timers_.probe.reset();
+  if (sack_ok_) {
+    // Resend only what the peer has not SACKed, as the window reopens.
+    mark_all_lost(now, "RTO retransmit", retries_);
+  } else {
+    // Go back to SND.UNA: the segments after it are resent as the window reopens.
+    snd_.nxt = snd_.una;
+    retransmit_head(now, "RTO retransmit", retries_);
+  }
+  timers_.retransmit = now + rtt_.rto();  // RFC 6298 §5.6
+}
+
+void Sender::shrink_mss(std::uint32_t mss) {
+  snd_.mss = mss;
+  cc_->set_mss(mss);
+}
+
+void Sender::resend_in_flight(Instant now) {
+  if (sack_ok_) {
+    mark_all_lost(now, "path MTU shrank: retransmit", 0);
+  } else {
+    snd_.nxt = snd_.una;
+    retransmit_head(now, "path MTU shrank: retransmit");
+  }
 }
 
 }  // namespace tapstack::tcp

@@ -1,0 +1,31 @@
+#pragma once
+// Puts one connection's segments on the wire: the ports, and on every
+// segment with ACK set the acknowledgment, window and SACK blocks the
+// Receiver owes; then the trace event, IPv4 and the counters.
+#include <optional>
+
+#include "stack/tcp/conn_trace.hpp"
+#include "stack/tcp/receiver.hpp"
+#include "stack/tcp/sender.hpp"
+#include "stack/tcp/tcb_env.hpp"
+
+namespace tapstack::tcp {
+
+class SegmentWriter final : public SegmentSink {
+ public:
+  SegmentWriter(TcbEnv& env, const FourTuple& tuple, const ConnTrace& trace, Receiver& receiver)
+      : env_(env), tuple_(tuple), trace_(trace), receiver_(receiver) {}
+
+  void transmit(const OutSegment& segment, Instant now) override;
+  std::size_t sack_blocks() const override { return receiver_.sack_block_count(); }
+  /// A reset: no window, no options, and nothing owed is cleared.
+  void send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now, const char* why);
+
+ private:
+  TcbEnv& env_;
+  FourTuple tuple_;
+  const ConnTrace& trace_;
+  Receiver& receiver_;
+};
+
+}  // namespace tapstack::tcp
