@@ -86,6 +86,7 @@ struct ServicesConfig {
   bool daytime = false;   // TCP 13, RFC 867
   bool chargen = false;   // TCP 19, RFC 864
   bool udp_echo = false;  // UDP 7,  RFC 862
+  std::uint32_t max_connections = 256;  // TCP services' connections together; more are reset
 
   friend bool operator==(const ServicesConfig&, const ServicesConfig&) = default;
 };

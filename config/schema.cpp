@@ -481,6 +481,8 @@ std::vector<Section> build_sections() {
            services.boolean("daytime", &ServicesConfig::daytime, "TCP daytime on port 13 (RFC 867)"),
            services.boolean("chargen", &ServicesConfig::chargen, "TCP chargen on port 19 (RFC 864)"),
            services.boolean("udp_echo", &ServicesConfig::udp_echo, "UDP echo on port 7 (RFC 862)"),
+           services.integer("max_connections", &ServicesConfig::max_connections, {1, 65'534},
+                            "connections of the TCP services together; beyond, a SYN is reset"),
        }},
       {"impair", impair_keys()},
       {"capture",

@@ -86,8 +86,8 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
   }
 
   const auto& services = config.services;
-  out.services = {services.echo, services.discard, services.daytime, services.chargen,
-                  services.udp_echo};
+  out.services = {services.echo,    services.discard,  services.daytime,
+                  services.chargen, services.udp_echo, services.max_connections};
   out.daytime_text = daytime_text;
   return out;
 }

@@ -26,6 +26,7 @@ Result<void> Applications::start(Instant /*now*/) {
     tcp_settings.discard = services_.discard;
     tcp_settings.daytime = services_.daytime;
     tcp_settings.chargen = services_.chargen;
+    tcp_settings.max_connections = services_.max_connections;
     tcp_services_ = std::make_unique<services::TcpServices>(tcp_, tcp_settings, daytime_text_);
     if (!tcp_services_->failures().empty()) return tcp_services_->failures().front().second;
   }

@@ -25,6 +25,7 @@ struct ServiceSettings {
   bool daytime = false;   // TCP 13, RFC 867
   bool chargen = false;   // TCP 19, RFC 864
   bool udp_echo = false;  // UDP 7,  RFC 862
+  std::size_t max_connections = 256;  // TCP services' connections together
 };
 
 class Applications {

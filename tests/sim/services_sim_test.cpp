@@ -16,9 +16,9 @@ using services::TcpServices;
 constexpr Instant kLimit = Instant{} + 600s;
 
 struct ServicesFixture {
-  explicit ServicesFixture(LinkConfig link = {})
+  explicit ServicesFixture(LinkConfig link = {}, ServiceSettings settings = {})
       : net(link, link, tcp::TcpSettings{}, 21),
-        svc(net.b().tcp(), ServiceSettings{}, [] { return std::string("Tuesday, February 22, 1982 17:37:43-PST"); }) {}
+        svc(net.b().tcp(), settings, [] { return std::string("Tuesday, February 22, 1982 17:37:43-PST"); }) {}
 
   /// Runs the network, feeding B's events to the services.
   bool run(const std::function<bool()>& done, const std::function<void()>& step) {
@@ -118,6 +118,20 @@ TEST(TcpServices, DiscardSwallowsData) {
     f.read(c, got, eof);
   }));
   EXPECT_TRUE(got.empty());
+}
+
+// [services] max_connections: connections beyond the cap are reset, the
+// others keep working.
+TEST(TcpServices, ConnectionsBeyondTheCapAreReset) {
+  ServiceSettings settings;
+  settings.max_connections = 2;
+  ServicesFixture f({}, settings);
+  const SocketId clients[] = {f.connect(9), f.connect(9), f.connect(9)};
+  auto state = [&](SocketId id) { return f.net.a().tcp().info(id)->state; };
+  ASSERT_TRUE(f.run([&] { return state(clients[2]) == tcp::TcpState::Closed; }, [] {}));
+  EXPECT_EQ(state(clients[0]), tcp::TcpState::Established);
+  EXPECT_EQ(state(clients[1]), tcp::TcpState::Established);
+  EXPECT_EQ(f.svc.connections(), 2u);
 }
 
 TEST(TcpServices, BusyPortIsReported) {
