@@ -144,6 +144,7 @@ void Sender::grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now) {
 }
 
 void Sender::after_ack(const Segment& seg, const AckResult& result, Instant now) {
+  unanswered_probes_ = 0;  // the peer is alive, whatever its window says
   if (sack_ok_) {
     take_sack_blocks(seg, now);
     after_sack(now);

@@ -164,6 +164,8 @@ class Sender {
   void on_probe_timeout(Instant now);
   /// RFC 9293 §3.8.6.1: the persist timer fired; false if no probe was due.
   bool on_persist_timeout(Instant now);
+  /// Zero-window probes sent since the peer last sent an acceptable ACK.
+  std::uint32_t unanswered_probes() const { return unanswered_probes_; }
 
   // --- path MTU (sender_recovery.cpp) ---
   void shrink_mss(std::uint32_t mss);
@@ -262,6 +264,7 @@ class Sender {
   std::uint32_t dup_acks_ = 0;
   std::uint32_t retries_ = 0;
   std::uint32_t persist_backoff_ = 0;
+  std::uint32_t unanswered_probes_ = 0;
   std::uint64_t retransmits_ = 0;
   std::uint64_t bytes_sent_ = 0;
   bool fin_queued_ = false;  // user asked for FIN

@@ -227,6 +227,7 @@ bool Sender::on_persist_timeout(Instant now) {
     bytes_sent_ += 1;
   }
   ++persist_backoff_;
+  ++unanswered_probes_;
   return true;
 }
 

@@ -118,6 +118,7 @@ class Tcb {
 
   // tcb_timers.cpp
   void on_retransmit_timeout(Instant now);
+  void on_persist_timeout(Instant now);
   void on_keepalive_timeout(Instant now);
   void enter_fin_wait2(Instant now);
   void enter_time_wait(Instant now, const char* why);

@@ -36,9 +36,9 @@ void Tcb::on_timers(Instant now) {
       state_ != TcpState::TimeWait) {
     sender_.on_probe_timeout(now);
   }
-  if (sender_.timer_expired(SendTimer::Persist, now) && is_synchronized(state_) &&
-      sender_.on_persist_timeout(now)) {
-    arm_timers(now);
+  if (sender_.timer_expired(SendTimer::Persist, now) && is_synchronized(state_)) {
+    on_persist_timeout(now);
+    if (state_ == TcpState::Closed) return;
   }
   if (expire(keepalive_timer_, now)) on_keepalive_timeout(now);
 }
@@ -46,6 +46,22 @@ void Tcb::on_timers(Instant now) {
 Instant Tcb::next_deadline() const {
   const Instant t = std::min(sender_.next_deadline(), receiver_.next_deadline());
   return earliest(earliest(t, keepalive_timer_), time_wait_timer_);
+}
+
+// RFC 9293 sets no limit on zero-window probing, so a peer that closed its
+// window and vanished would pin the queued data forever. As Linux's
+// tcp_probe_timer: give up after max_retries probes without any answer,
+// after kOrphanProbes (tcp_orphan_retries' 8) once the user closed the socket.
+void Tcb::on_persist_timeout(Instant now) {
+  constexpr std::uint32_t kOrphanProbes = 8;
+  const std::uint32_t limit = announce_ ? env_.settings.max_retries : kOrphanProbes;
+  if (sender_.unanswered_probes() >= limit) {
+    ++env_.counters.timeouts;
+    ++env_.counters.persist_timeouts;
+    close_with(Errc::TimedOut, "zero-window probes unanswered", now);
+    return;
+  }
+  if (sender_.on_persist_timeout(now)) arm_timers(now);
 }
 
 void Tcb::on_retransmit_timeout(Instant now) {

@@ -131,6 +131,7 @@ struct TcpCounters {
   std::uint64_t rto_expirations = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t zero_window_probes = 0;
+  std::uint64_t persist_timeouts = 0;  // connections given up after unanswered probes
   std::uint64_t keepalive_probes = 0;
   std::uint64_t delayed_acks = 0;
   std::uint64_t syn_cookies_sent = 0;
@@ -159,6 +160,7 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(established_resets); TAPSTACK_TCP_COUNTER(retransmits);
     TAPSTACK_TCP_COUNTER(fast_retransmits); TAPSTACK_TCP_COUNTER(rto_expirations);
     TAPSTACK_TCP_COUNTER(timeouts); TAPSTACK_TCP_COUNTER(zero_window_probes);
+    TAPSTACK_TCP_COUNTER(persist_timeouts);
     TAPSTACK_TCP_COUNTER(keepalive_probes); TAPSTACK_TCP_COUNTER(delayed_acks);
     TAPSTACK_TCP_COUNTER(syn_cookies_sent); TAPSTACK_TCP_COUNTER(syn_cookies_accepted);
     TAPSTACK_TCP_COUNTER(syn_cookies_failed); TAPSTACK_TCP_COUNTER(accept_queue_overflows);

@@ -80,6 +80,44 @@ TEST_P(ZeroWindow, AMinuteClosedEndsDeliveredWithCongestionStateUntouched) {
   EXPECT_EQ(h.layer.info(id)->ssthresh, before.ssthresh);
 }
 
+/// Runs the clock until a connection is given up or `limit` passes, the
+/// peer silent; returns the probes sent.
+int probe_a_silent_peer(TcpHarness& h, Duration limit) {
+  int probes = 0;
+  for (const Instant end = h.now + limit; h.now < end && h.layer.counters().persist_timeouts == 0;) {
+    h.advance(1s);
+    for (; !h.ip.sent.empty(); h.ip.sent.pop_front()) probes += h.ip.sent.front().payload.size() == 1;
+  }
+  return probes;
+}
+
+// A peer that closes its window and disappears: the connection is given up
+// after max_retries unanswered probes (Linux tcp_retries2), not kept forever.
+TEST(ZeroWindowPeerGone, UnansweredProbesEndTheConnection) {
+  TcpSettings settings;
+  settings.max_retries = 5;
+  TcpHarness h(settings);
+  const SocketId id = h.established_client(kIrs, 7, 1460, true);
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .window = 0});
+  ASSERT_EQ(*h.write(id, std::string(kQueued, 'x')), kQueued);
+  EXPECT_EQ(probe_a_silent_peer(h, 24h), 5);
+  EXPECT_EQ(h.state(id), TcpState::Closed);
+  EXPECT_TRUE(h.has_event(id, SocketEventKind::Closed, Errc::TimedOut));
+  EXPECT_EQ(h.layer.counters().persist_timeouts, 1u);
+}
+
+// Once the user closed the socket, 8 unanswered probes end it, as Linux's
+// tcp_orphan_retries does.
+TEST(ZeroWindowPeerGone, AnOrphanGivesUpAfterEightProbes) {
+  TcpHarness h;
+  const SocketId id = h.established_client(kIrs, 7, 1460, true);
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .window = 0});
+  ASSERT_EQ(*h.write(id, std::string(kQueued, 'x')), kQueued);
+  ASSERT_TRUE(h.layer.close(id, h.now).ok());
+  EXPECT_EQ(probe_a_silent_peer(h, 24h), 8);
+  EXPECT_EQ(h.layer.counters().persist_timeouts, 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutSack, ZeroWindow, ::testing::Bool(),
                          [](const auto& p) { return p.param ? "Sack" : "NoSack"; });
 
