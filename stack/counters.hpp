@@ -133,6 +133,7 @@ struct ReassemblyCounters {
   std::uint64_t dropped_too_many_fragments = 0;
   std::uint64_t dropped_no_memory = 0;        // total byte bound
   std::uint64_t dropped_evicted = 0;          // oldest datagram evicted for a new one
+  std::uint64_t dropped_source_share = 0;     // its source's oldest, evicted: one address's share is full
   std::uint64_t dropped_timeout = 0;
 
   template <typename Fn>
@@ -147,6 +148,7 @@ struct ReassemblyCounters {
     fn(std::string_view{"dropped_too_many_fragments"}, dropped_too_many_fragments);
     fn(std::string_view{"dropped_no_memory"}, dropped_no_memory);
     fn(std::string_view{"dropped_evicted"}, dropped_evicted);
+    fn(std::string_view{"dropped_source_share"}, dropped_source_share);
     fn(std::string_view{"dropped_timeout"}, dropped_timeout);
   }
 };

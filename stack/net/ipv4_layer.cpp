@@ -31,7 +31,7 @@ Ipv4Layer::Ipv4Layer(const Ipv4Settings& settings, std::optional<wire::Ipv4Addre
       gateway_(gateway),
       interface_(interface),
       arp_(arp),
-      reassembler_(settings.reassembly),
+      reassembler_(settings.reassembly, rng),
       scratch_(interface.mtu()),
       next_id_(static_cast<std::uint16_t>(rng.next_u32())) {
   arp_.set_unresolved_handler([this](Bytes datagram, Instant now) { on_unresolved(datagram, now); });
