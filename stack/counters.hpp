@@ -45,11 +45,14 @@ struct ArpCounters {
   std::uint64_t rx_dropped_malformed = 0;
   std::uint64_t rx_dropped_bad_sender = 0;       // broadcast/multicast sender MAC
   std::uint64_t rx_address_conflicts = 0;        // someone else claims our address
+  std::uint64_t rx_not_learned = 0;              // to us from an unknown sender: a reply, or not on-link
   std::uint64_t tx_requests = 0;
   std::uint64_t tx_replies = 0;
   std::uint64_t tx_gratuitous = 0;
   std::uint64_t entries_learned = 0;
   std::uint64_t entries_updated = 0;
+  std::uint64_t mac_changes = 0;                 // a known address's MAC replaced
+  std::uint64_t mac_changes_refused = 0;         // within ArpSettings::mac_lock (1 s) of the last update
   std::uint64_t entries_expired = 0;
   std::uint64_t entries_evicted = 0;
   std::uint64_t resolution_failures = 0;
@@ -65,11 +68,14 @@ struct ArpCounters {
     fn(std::string_view{"rx_dropped_malformed"}, rx_dropped_malformed);
     fn(std::string_view{"rx_dropped_bad_sender"}, rx_dropped_bad_sender);
     fn(std::string_view{"rx_address_conflicts"}, rx_address_conflicts);
+    fn(std::string_view{"rx_not_learned"}, rx_not_learned);
     fn(std::string_view{"tx_requests"}, tx_requests);
     fn(std::string_view{"tx_replies"}, tx_replies);
     fn(std::string_view{"tx_gratuitous"}, tx_gratuitous);
     fn(std::string_view{"entries_learned"}, entries_learned);
     fn(std::string_view{"entries_updated"}, entries_updated);
+    fn(std::string_view{"mac_changes"}, mac_changes);
+    fn(std::string_view{"mac_changes_refused"}, mac_changes_refused);
     fn(std::string_view{"entries_expired"}, entries_expired);
     fn(std::string_view{"entries_evicted"}, entries_evicted);
     fn(std::string_view{"resolution_failures"}, resolution_failures);
@@ -133,6 +139,7 @@ struct ReassemblyCounters {
   std::uint64_t dropped_too_many_fragments = 0;
   std::uint64_t dropped_no_memory = 0;        // total byte bound
   std::uint64_t dropped_evicted = 0;          // oldest datagram evicted for a new one
+  std::uint64_t dropped_source_share = 0;     // its source's oldest, evicted: one address's share is full
   std::uint64_t dropped_timeout = 0;
 
   template <typename Fn>
@@ -147,6 +154,7 @@ struct ReassemblyCounters {
     fn(std::string_view{"dropped_too_many_fragments"}, dropped_too_many_fragments);
     fn(std::string_view{"dropped_no_memory"}, dropped_no_memory);
     fn(std::string_view{"dropped_evicted"}, dropped_evicted);
+    fn(std::string_view{"dropped_source_share"}, dropped_source_share);
     fn(std::string_view{"dropped_timeout"}, dropped_timeout);
   }
 };

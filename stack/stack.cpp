@@ -8,7 +8,7 @@ namespace tapstack {
 Stack::Stack(const StackConfig& config, FrameSink& sink, Rng& rng, TraceSink* trace)
     : config_(config),
       interface_(config.mac, config.address, config.mtu, sink),
-      arp_(config.arp, interface_),
+      arp_(config.arp, interface_, config.gateway, rng),
       ipv4_(config.ip, config.gateway, interface_, arp_, rng),
       icmp_(config.icmp, ipv4_),
       udp_(ipv4_, rng, events_, config.udp),

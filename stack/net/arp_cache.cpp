@@ -18,8 +18,16 @@ const char* to_string(ArpState state) {
   return "unknown";
 }
 
-ArpCache::ArpCache(const ArpSettings& settings, Interface& interface)
-    : settings_(settings), interface_(interface) {}
+ArpCache::ArpCache(const ArpSettings& settings, Interface& interface,
+                   std::optional<wire::Ipv4Address> gateway, Rng& rng)
+    : settings_(settings),
+      interface_(interface),
+      gateway_(gateway),
+      entries_(0, AddressHash{SipKey::from(rng)}) {}
+
+std::size_t ArpCache::AddressHash::operator()(std::uint32_t address) const {
+  return static_cast<std::size_t>(siphash24(key, {address}));
+}
 
 void ArpCache::announce() {
   // RFC 5227 §3: sender and target protocol address are both ours.
@@ -69,55 +77,94 @@ void ArpCache::receive(Bytes bytes, Instant now) {
     ++counters_.rx_address_conflicts;
     return;
   }
-  // RFC 826 "Packet Reception": update an existing entry (merge flag), and
-  // only if we are the target add a new one, then answer a request.
-  bool merge = false;
+  // RFC 826 "Packet Reception": a known sender's entry is merged whoever
+  // the target; a new one only if we are the target; then a request is answered.
+  const bool to_us = packet->target_ip == our_ip;
+  const bool request = packet->operation == wire::ArpOperation::Request;
   const bool probe = packet->sender_ip.is_unspecified();  // RFC 5227 probe: nothing to learn
+  bool merged = false;
   if (!probe) {
     if (const auto it = entries_.find(packet->sender_ip.value()); it != entries_.end()) {
-      make_reachable(it->second, packet->sender_mac, now);
-      ++counters_.entries_updated;
-      merge = true;
+      merge(it, packet->sender_mac, to_us && !request, now);
+      merged = true;
     }
   }
-  if (packet->target_ip != our_ip) return;
-  if (!merge && !probe) learn(packet->sender_ip, packet->sender_mac, now);
-  if (packet->operation == wire::ArpOperation::Request) {
-    send_reply(packet->sender_mac, packet->sender_ip);
+  if (!to_us) return;
+  if (!merged && !probe) {
+    if (request && talks_to_directly(packet->sender_ip)) {
+      learn(packet->sender_ip, packet->sender_mac, now);
+    } else {
+      ++counters_.rx_not_learned;
+    }
   }
+  if (request) send_reply(packet->sender_mac, packet->sender_ip);
 }
 
-void ArpCache::make_reachable(Entry& entry, const wire::MacAddress& mac, Instant now) {
+void ArpCache::merge(Table::iterator it, const wire::MacAddress& mac, bool solicited, Instant now) {
+  Entry& entry = it->second;
+  // Only a reply to us shows that the sender hears us (Linux: anything else is stale).
+  const ArpState state = solicited ? ArpState::Reachable : ArpState::Stale;
+  if (entry.state == ArpState::Incomplete) {
+    resolve(it, mac, state, now);
+  } else if (entry.mac == mac) {
+    entry.updated = now;
+    if (solicited) set_timer(it, ArpState::Reachable, now + settings_.reachable_time);
+  } else if (now - entry.updated < settings_.mac_lock) {
+    ++counters_.mac_changes_refused;
+    return;
+  } else {
+    ++counters_.mac_changes;
+    resolve(it, mac, state, now);
+  }
+  ++counters_.entries_updated;
+}
+
+void ArpCache::resolve(Table::iterator it, const wire::MacAddress& mac, ArpState state, Instant now) {
+  Entry& entry = it->second;
   entry.mac = mac;
-  entry.state = ArpState::Reachable;
-  entry.expires = now + settings_.reachable_time;
+  entry.updated = now;
   entry.requests_sent = 0;
+  set_timer(it, state,
+            now + (state == ArpState::Reachable ? settings_.reachable_time : settings_.stale_time));
   // Datagrams that waited for this answer go out now, in order.
   auto pending = std::exchange(entry.pending, {});
   for (const auto& datagram : pending) interface_.transmit(mac, wire::EtherType::Ipv4, datagram);
 }
 
+bool ArpCache::talks_to_directly(wire::Ipv4Address ip) const {
+  const auto& cidr = interface_.address();
+  const bool subnet_broadcast = cidr.prefix_len < 31 && ip == cidr.subnet_broadcast();
+  return (cidr.contains(ip) && !subnet_broadcast) || gateway_ == ip;
+}
+
+void ArpCache::set_timer(Table::iterator it, ArpState state, Instant expires) {
+  Entry& entry = it->second;
+  timers(entry.state).erase({entry.expires, it->first});
+  entry.state = state;
+  entry.expires = expires;
+  timers(state).insert({expires, it->first});
+}
+
+void ArpCache::erase(Table::iterator it) {
+  timers(it->second.state).erase({it->second.expires, it->first});
+  entries_.erase(it);
+}
+
 bool ArpCache::make_room() {
   if (entries_.size() < settings_.max_entries) return true;
   // Evict the resolved entry closest to expiry; stale ones go first.
-  auto victim = entries_.end();
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->second.state == ArpState::Incomplete) continue;
-    if (victim == entries_.end() ||
-        std::pair{it->second.state == ArpState::Reachable, it->second.expires} <
-            std::pair{victim->second.state == ArpState::Reachable, victim->second.expires}) {
-      victim = it;
-    }
+  for (const auto state : {ArpState::Stale, ArpState::Reachable}) {
+    if (timers(state).empty()) continue;
+    erase(entries_.find(timers(state).begin()->second));
+    ++counters_.entries_evicted;
+    return true;
   }
-  if (victim == entries_.end()) return false;
-  entries_.erase(victim);
-  ++counters_.entries_evicted;
-  return true;
+  return false;
 }
 
 void ArpCache::learn(wire::Ipv4Address ip, const wire::MacAddress& mac, Instant now) {
   if (!make_room()) return;
-  make_reachable(entries_[ip.value()], mac, now);
+  resolve(entries_.try_emplace(ip.value()).first, mac, ArpState::Stale, now);
   ++counters_.entries_learned;
 }
 
@@ -148,10 +195,10 @@ void ArpCache::send_ipv4(wire::Ipv4Address next_hop, Bytes datagram, Instant now
     ++counters_.queue_dropped_table_full;
     return;
   }
-  Entry& entry = entries_[next_hop.value()];
-  entry.expires = now + settings_.retry_interval;
-  entry.requests_sent = 1;
-  queue(entry, datagram);
+  const auto it = entries_.try_emplace(next_hop.value()).first;
+  it->second.requests_sent = 1;
+  set_timer(it, ArpState::Incomplete, now + settings_.retry_interval);
+  queue(it->second, datagram);
   send_request(next_hop);
 }
 
@@ -167,32 +214,32 @@ bool ArpCache::resolving(wire::Ipv4Address ip) const {
 }
 
 void ArpCache::poll(Instant now) {
-  std::vector<std::vector<std::uint8_t>> failed;
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry& entry = it->second;
-    if (entry.expires > now) {
-      ++it;
-      continue;
+  std::vector<std::uint32_t> due;
+  for (const auto& timers : timers_) {
+    for (const auto& [expires, ip] : timers) {
+      if (expires > now) break;
+      due.push_back(ip);
     }
+  }
+  std::vector<std::vector<std::uint8_t>> failed;
+  for (const auto ip : due) {
+    const auto it = entries_.find(ip);
+    Entry& entry = it->second;
     if (entry.state == ArpState::Incomplete && entry.requests_sent < settings_.max_retries) {
-      send_request(wire::Ipv4Address{it->first});
+      send_request(wire::Ipv4Address{ip});
       ++entry.requests_sent;
-      entry.expires = now + settings_.retry_interval;
+      set_timer(it, ArpState::Incomplete, now + settings_.retry_interval);
     } else if (entry.state == ArpState::Incomplete) {
       ++counters_.resolution_failures;
       counters_.queue_dropped_unresolved += entry.pending.size();
       std::move(entry.pending.begin(), entry.pending.end(), std::back_inserter(failed));
-      it = entries_.erase(it);
-      continue;
+      erase(it);
     } else if (entry.state == ArpState::Reachable) {
-      entry.state = ArpState::Stale;
-      entry.expires = now + settings_.stale_time;
+      set_timer(it, ArpState::Stale, now + settings_.stale_time);
     } else {
       ++counters_.entries_expired;
-      it = entries_.erase(it);
-      continue;
+      erase(it);
     }
-    ++it;
   }
   // Reported after the walk: the handler may send, which may touch the table.
   if (on_unresolved_) {
@@ -202,7 +249,9 @@ void ArpCache::poll(Instant now) {
 
 Instant ArpCache::next_deadline() const {
   Instant earliest = Instant::max();
-  for (const auto& [ip, entry] : entries_) earliest = std::min(earliest, entry.expires);
+  for (const auto& timers : timers_) {
+    if (!timers.empty()) earliest = std::min(earliest, timers.begin()->first);
+  }
   return earliest;
 }
 

@@ -4,16 +4,34 @@
 // removed when their time runs out). Datagrams wait in a bounded queue per
 // incomplete entry; if resolution fails they are handed to a callback so the
 // transport that sent them learns "host unreachable".
+//
+// What a packet may change (RFC 826's merge rule, hardened as Linux does):
+// any packet from a known sender may update its entry, but a different MAC
+// only once `mac_lock` has passed since the MAC was last set or confirmed
+// (Linux's arp locktime), so a spoofer cannot flip an entry the owner keeps
+// confirming, yet a gratuitous ARP after a failover gets through. A new
+// entry comes only from a request to our address by a host we would send to
+// directly (on-link or the gateway), and starts stale: the request shows
+// the sender exists, not that it hears us. An unsolicited reply creates
+// nothing.
+//
+// Nothing a frame triggers scans the table: entries are found by a keyed
+// hash, and each state keeps its entries ordered by expiry, so the next
+// deadline, the due entries and the eviction victim are at the fronts.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "stack/base/bytes.hpp"
+#include "stack/base/rng.hpp"
+#include "stack/base/siphash.hpp"
 #include "stack/base/time.hpp"
 #include "stack/counters.hpp"
 #include "stack/net/interface.hpp"
@@ -28,6 +46,7 @@ struct ArpSettings {
   std::uint32_t max_retries = 3;                       // requests sent before giving up
   std::size_t queue_per_entry = 16;                    // datagrams held while resolving
   std::size_t max_entries = 1024;
+  Duration mac_lock = std::chrono::seconds{1};  // a MAC set or confirmed this recently is kept
 };
 
 enum class ArpState : std::uint8_t { Incomplete, Reachable, Stale };
@@ -49,7 +68,9 @@ class ArpCache {
   /// Receives each queued IPv4 datagram dropped because resolution failed.
   using UnresolvedHandler = std::function<void(Bytes datagram, Instant now)>;
 
-  ArpCache(const ArpSettings& settings, Interface& interface);
+  /// `gateway`: the one off-link address the stack sends to directly.
+  ArpCache(const ArpSettings& settings, Interface& interface,
+           std::optional<wire::Ipv4Address> gateway, Rng& rng);
 
   void set_unresolved_handler(UnresolvedHandler handler) { on_unresolved_ = std::move(handler); }
 
@@ -82,21 +103,37 @@ class ArpCache {
     wire::MacAddress mac;
     ArpState state = ArpState::Incomplete;
     Instant expires;  // incomplete: next retry or failure; else: next state change
+    Instant updated;  // when a packet last set or confirmed the MAC
     std::uint32_t requests_sent = 0;
     std::deque<std::vector<std::uint8_t>> pending;
   };
+  struct AddressHash {
+    SipKey key;
+    std::size_t operator()(std::uint32_t address) const;
+  };
+  using Table = std::unordered_map<std::uint32_t, Entry, AddressHash>;
+  using Timers = std::set<std::pair<Instant, std::uint32_t>>;  // (expires, address)
 
   void send_request(wire::Ipv4Address target);
   void send_reply(const wire::MacAddress& mac, wire::Ipv4Address ip);
-  void make_reachable(Entry& entry, const wire::MacAddress& mac, Instant now);
+  /// Applies a packet from a known sender (RFC 826's merge).
+  void merge(Table::iterator it, const wire::MacAddress& mac, bool solicited, Instant now);
+  /// Sets the MAC and state, and sends what waited for the address.
+  void resolve(Table::iterator it, const wire::MacAddress& mac, ArpState state, Instant now);
+  bool talks_to_directly(wire::Ipv4Address ip) const;
   bool make_room();
   void learn(wire::Ipv4Address ip, const wire::MacAddress& mac, Instant now);
   void queue(Entry& entry, Bytes datagram);
+  void set_timer(Table::iterator it, ArpState state, Instant expires);
+  void erase(Table::iterator it);
+  Timers& timers(ArpState state) { return timers_[static_cast<std::size_t>(state)]; }
 
   ArpSettings settings_;
   Interface& interface_;
+  std::optional<wire::Ipv4Address> gateway_;
   UnresolvedHandler on_unresolved_;
-  std::unordered_map<std::uint32_t, Entry> entries_;
+  Table entries_;
+  std::array<Timers, 3> timers_;  // per ArpState
   ArpCounters counters_;
 };
 

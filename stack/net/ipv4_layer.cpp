@@ -31,9 +31,9 @@ Ipv4Layer::Ipv4Layer(const Ipv4Settings& settings, std::optional<wire::Ipv4Addre
       gateway_(gateway),
       interface_(interface),
       arp_(arp),
-      reassembler_(settings.reassembly),
+      reassembler_(settings.reassembly, rng),
       scratch_(interface.mtu()),
-      next_id_(static_cast<std::uint16_t>(rng.next_u32())) {
+      ids_(rng) {
   arp_.set_unresolved_handler([this](Bytes datagram, Instant now) { on_unresolved(datagram, now); });
 }
 
@@ -208,8 +208,11 @@ Result<void> Ipv4Layer::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
   }
   wire::Ipv4Header h;
   h.tos = options.tos;
-  // RFC 6864 §4.1: a counter; atomic datagrams may carry any value.
-  h.identification = next_id_++;
+  // A super-segment takes one ID per segment the link cuts from it.
+  const std::size_t ids =
+      segmented ? (payload.size() + options.segment_size - 1) / options.segment_size : 1;
+  h.identification = ids_.reserve(src, dst, static_cast<std::uint8_t>(protocol),
+                                  static_cast<std::uint16_t>(ids), now_);
   h.dont_fragment = options.dont_fragment;
   h.ttl = options.ttl != 0 ? options.ttl : settings_.ttl;
   h.protocol = static_cast<std::uint8_t>(protocol);
@@ -237,7 +240,7 @@ Result<void> Ipv4Layer::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
 }
 
 // The link cuts the datagram into segments that each fit the MTU, as DF
-// datagrams with consecutive ids. It needs the next hop's MAC now: a
+// datagrams with consecutive ids (send_ipv4 reserved one per segment). It needs the next hop's MAC now: a
 // super-frame does not wait in the ARP queue (TCP sends it again, cut).
 Result<void> Ipv4Layer::send_segmented(const Route& r, wire::Ipv4Header h, Bytes payload,
                                        std::uint16_t segment_size) {
@@ -253,7 +256,6 @@ Result<void> Ipv4Layer::send_segmented(const Route& r, wire::Ipv4Header h, Bytes
   const MutableBytes out(super_datagram_);
   h.emit(out);
   std::copy(payload.begin(), payload.end(), out.subspan(header).begin());
-  next_id_ = static_cast<std::uint16_t>(next_id_ + payload.size() / segment_size);
   interface_.transmit_segmented(*mac, out, segment_size);
   ++counters_.tx_packets;
   return {};

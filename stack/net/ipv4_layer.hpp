@@ -12,6 +12,7 @@
 #include "stack/counters.hpp"
 #include "stack/net/arp_cache.hpp"
 #include "stack/net/interface.hpp"
+#include "stack/net/ipv4_id.hpp"
 #include "stack/net/reassembler.hpp"
 #include "stack/net/transport.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -114,7 +115,7 @@ class Ipv4Layer final : public Ipv4Output {
   std::vector<PathMtu> path_mtus_;
   std::vector<std::uint8_t> scratch_;
   std::vector<std::uint8_t> super_datagram_;  // send_segmented, grown on first use
-  std::uint16_t next_id_;
+  Ipv4IdGenerator ids_;
   Instant now_{};
   Ipv4Counters counters_;
 };

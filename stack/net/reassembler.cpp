@@ -20,38 +20,76 @@ Reassembler::Verdict Reassembler::check(const Datagram& d, std::size_t start, st
   return Verdict::Accept;
 }
 
+Reassembler::Reassembler(const ReassemblySettings& settings, Rng& rng)
+    : settings_(settings) {
+  const auto key = SipKey::from(rng);
+  datagrams_ = Map(0, KeyHash{key});
+  sources_ = decltype(sources_)(0, AddressHash{key});
+}
+
+std::size_t Reassembler::KeyHash::operator()(const Key& k) const {
+  return static_cast<std::size_t>(
+      siphash24(key, {(std::uint64_t{k.source} << 32) | k.destination,
+                      (std::uint64_t{k.identification} << 8) | k.protocol}));
+}
+
+std::size_t Reassembler::AddressHash::operator()(std::uint32_t address) const {
+  return static_cast<std::size_t>(siphash24(key, {address}));
+}
+
 Reassembler::Map::iterator Reassembler::find_or_create(const Key& key, Instant now) {
   if (const auto it = datagrams_.find(key); it != datagrams_.end()) return it;
-  if (datagrams_.size() >= settings_.max_datagrams && !datagrams_.empty()) {
-    const auto oldest = std::min_element(
-        datagrams_.begin(), datagrams_.end(),
-        [](const auto& a, const auto& b) { return a.second.deadline < b.second.deadline; });
-    discard(oldest);
+  // A source at its share loses its own oldest datagram rather than the new
+  // one: the newest is the likeliest to complete, and a host that lost a
+  // fragment of each of its datagrams would otherwise be shut out until they
+  // time out. Either way a flood only ever costs its own source.
+  if (const auto s = sources_.find(key.source);
+      s != sources_.end() && s->second.age.size() >= settings_.source_datagrams()) {
+    discard(datagrams_.find(s->second.age.front()));
+    ++counters_.dropped_source_share;
+  } else if (datagrams_.size() >= settings_.max_datagrams && !age_.empty()) {
+    discard(datagrams_.find(age_.front()));
     ++counters_.dropped_evicted;
   }
+  Source& source = sources_[key.source];
   Datagram d;
   d.deadline = now + settings_.timeout;
+  d.age = age_.insert(age_.end(), key);
+  d.source = &source;
+  d.source_age = source.age.insert(source.age.end(), key);
   return datagrams_.emplace(key, std::move(d)).first;
 }
 
-bool Reassembler::reserve(std::size_t bytes, const Map::iterator& keep) {
-  // Make room by evicting the oldest other datagrams.
-  while (bytes_held_ + bytes > settings_.max_bytes) {
-    auto oldest = datagrams_.end();
-    for (auto it = datagrams_.begin(); it != datagrams_.end(); ++it) {
-      if (it != keep && (oldest == datagrams_.end() || it->second.deadline < oldest->second.deadline)) {
-        oldest = it;
-      }
-    }
-    if (oldest == datagrams_.end()) return false;
-    discard(oldest);
-    ++counters_.dropped_evicted;
+template <typename Fits>
+bool Reassembler::evict_until(const Age& age, const Map::iterator& keep, std::uint64_t& counter,
+                              Fits fits) {
+  while (!fits()) {
+    auto oldest = age.begin();
+    if (oldest != age.end() && *oldest == keep->first) ++oldest;
+    if (oldest == age.end()) return false;
+    discard(datagrams_.find(*oldest));
+    ++counter;
   }
   return true;
 }
 
+bool Reassembler::reserve(std::size_t bytes, const Map::iterator& keep) {
+  // The source's share first, from its own oldest datagrams, so that one
+  // source filling the total evicts none of the others'.
+  const Source& source = *keep->second.source;
+  return evict_until(source.age, keep, counters_.dropped_source_share,
+                     [&] { return source.bytes + bytes <= settings_.source_bytes(); }) &&
+         evict_until(age_, keep, counters_.dropped_evicted,
+                     [&] { return bytes_held_ + bytes <= settings_.max_bytes; });
+}
+
 void Reassembler::discard(Map::iterator it) {
-  bytes_held_ -= it->second.bytes;
+  Datagram& d = it->second;
+  bytes_held_ -= d.bytes;
+  d.source->bytes -= d.bytes;
+  d.source->age.erase(d.source_age);
+  if (d.source->age.empty()) sources_.erase(it->first.source);
+  age_.erase(d.age);
   datagrams_.erase(it);
 }
 
@@ -106,6 +144,7 @@ std::optional<std::vector<std::uint8_t>> Reassembler::add(const wire::Ipv4View& 
                                     [](std::size_t s, const Fragment& f) { return s < f.offset; });
   d.fragments.insert(pos, Fragment{start, std::vector<std::uint8_t>(payload.begin(), payload.end())});
   d.bytes += payload.size();
+  d.source->bytes += payload.size();
   bytes_held_ += payload.size();
   // No overlaps, so the bytes cover [0, size) exactly when their sum is size.
   if (!d.payload_size || d.bytes != *d.payload_size || d.first_header.empty()) return std::nullopt;
@@ -127,12 +166,10 @@ std::vector<std::uint8_t> Reassembler::assemble(const Datagram& d) const {
 
 std::vector<std::vector<std::uint8_t>> Reassembler::expire(Instant now) {
   std::vector<std::vector<std::uint8_t>> quotes;
-  for (auto it = datagrams_.begin(); it != datagrams_.end();) {
-    if (it->second.deadline > now) {
-      ++it;
-      continue;
-    }
+  while (!age_.empty()) {
+    const auto it = datagrams_.find(age_.front());
     const Datagram& d = it->second;
+    if (d.deadline > now) break;
     if (!d.first_header.empty() && !d.fragments.empty() && d.fragments.front().offset == 0) {
       std::vector<std::uint8_t> quote(d.first_header);
       const auto& data = d.fragments.front().data;
@@ -141,16 +178,13 @@ std::vector<std::vector<std::uint8_t>> Reassembler::expire(Instant now) {
       quotes.push_back(std::move(quote));
     }
     ++counters_.dropped_timeout;
-    bytes_held_ -= d.bytes;
-    it = datagrams_.erase(it);
+    discard(it);
   }
   return quotes;
 }
 
 Instant Reassembler::next_deadline() const {
-  Instant earliest = Instant::max();
-  for (const auto& [key, d] : datagrams_) earliest = std::min(earliest, d.deadline);
-  return earliest;
+  return age_.empty() ? Instant::max() : datagrams_.find(age_.front())->second.deadline;
 }
 
 }  // namespace tapstack::net

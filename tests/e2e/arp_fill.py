@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fills the stack's ARP cache as any host on the link could: one ARP request
-for the stack's address from each of COUNT senders (10.1.x.y, a MAC each),
+for the stack's address from each of COUNT senders (10.1.x.y, a MAC each;
+on-link only if the stack's prefix is /8),
 written out of IFACE (AF_PACKET). Paced in batches so the TAP's queue keeps up.
 
 usage: arp_fill.py IFACE TARGET_IP COUNT

@@ -14,7 +14,9 @@ SOCKETS=${SOCKETS:-$(($(ulimit -Hn) - 2000 < 100000 ? $(ulimit -Hn) - 2000 : 100
 ARP_HOSTS=3000
 
 make_namespace
-start_daemon --set arp.max_entries=4096 --set rpc.sockets_total=$((SOCKETS + 1000))
+# A /8, so that the 10.1.x.y senders of arp_fill.py are on-link: the stack
+# learns only from hosts it would send to directly.
+start_daemon --set interface.address=10.0.0.2/8 --set interface.host_address=10.0.0.1/8 --set arp.max_entries=4096 --set rpc.sockets_total=$((SOCKETS + 1000))
 export TAPSTACK_SOCKET="$E2E_DIR/tapstackd.sock"
 json_count() { python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d$1))"; }
 

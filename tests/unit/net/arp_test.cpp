@@ -9,9 +9,36 @@ using wire::ArpOperation;
 using wire::ArpPacket;
 using wire::MacAddress;
 
+constexpr MacAddress kMovedMac{{0x02, 0, 0, 0, 0, 0x77}};
+constexpr MacAddress kSpoofMac{{0x02, 0, 0, 0, 0, 0x66}};
+
 Buffer request_from_peer(wire::Ipv4Address target) {
   return arp_frame({ArpOperation::Request, kPeerMac, kPeerIp, MacAddress{}, target},
                    MacAddress::broadcast());
+}
+
+Buffer reply_to_us(const MacAddress& sender_mac, wire::Ipv4Address sender_ip = kPeerIp) {
+  return arp_frame({ArpOperation::Reply, sender_mac, sender_ip, kStackMac, kStackIp}, kStackMac);
+}
+
+// A request from kPeerIp to a third host: no business of ours but the merge.
+Buffer request_to_other(const MacAddress& sender_mac) {
+  return arp_frame({ArpOperation::Request, sender_mac, kPeerIp, MacAddress{}, wire::Ipv4Address{10, 0, 0, 9}},
+                   MacAddress::broadcast());
+}
+
+// RFC 5227 §3 announcement: sender and target address are both the sender's.
+Buffer gratuitous(const MacAddress& mac, wire::Ipv4Address ip = kPeerIp) {
+  return arp_frame({ArpOperation::Request, mac, ip, MacAddress{}, ip}, MacAddress::broadcast());
+}
+
+// kPeerIp resolved by a request of ours and its reply: a reachable entry.
+void resolve_peer(StackHarness& h) {
+  ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), kPeerIp, net::IpProtocol::Udp,
+                                       pattern(8), {}));
+  h.receive(reply_to_us(kPeerMac));
+  h.take_frames();
+  ASSERT_EQ(h.stack.arp().entries().at(0).state, net::ArpState::Reachable);
 }
 
 TEST(Arp, RepliesToRequestForOurAddressAndLearnsSender) {
@@ -34,7 +61,9 @@ TEST(Arp, RepliesToRequestForOurAddressAndLearnsSender) {
   const auto e = h.stack.arp().entries()[0];
   EXPECT_EQ(e.ip, kPeerIp);
   EXPECT_EQ(e.mac, kPeerMac);
-  EXPECT_EQ(e.state, net::ArpState::Reachable);
+  // As Linux: the request shows the sender exists, not that it hears us.
+  EXPECT_EQ(e.state, net::ArpState::Stale);
+  EXPECT_EQ(e.expires, h.now + std::chrono::seconds{60});
   EXPECT_EQ(h.counter("arp.entries_learned"), 1u);
   EXPECT_EQ(h.counter("arp.tx_replies"), 1u);
 }
@@ -49,13 +78,77 @@ TEST(Arp, RequestForAnotherHostIsNotAnsweredNorLearned) {
 TEST(Arp, MergeFlagUpdatesExistingEntryFromAnyPacket) {
   StackHarness h;
   h.learn(kPeerIp, kPeerMac);
+  h.advance(std::chrono::seconds{1});  // past the lock on a fresh MAC
   // RFC 826: a known sender updates its entry even when the packet is not for us.
-  const MacAddress moved{{0x02, 0, 0, 0, 0, 0x77}};
-  h.receive(arp_frame({ArpOperation::Request, moved, kPeerIp, MacAddress{}, wire::Ipv4Address{10, 0, 0, 9}},
-                      MacAddress::broadcast()));
+  h.receive(request_to_other(kMovedMac));
   EXPECT_TRUE(h.take_frames().empty());
-  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), moved);
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kMovedMac);
   EXPECT_EQ(h.counter("arp.entries_updated"), 1u);
+  EXPECT_EQ(h.counter("arp.mac_changes"), 1u);
+}
+
+TEST(Arp, UnsolicitedReplyCreatesNoEntry) {
+  StackHarness h;
+  h.receive(reply_to_us(kPeerMac));
+  EXPECT_TRUE(h.take_frames().empty());
+  EXPECT_TRUE(h.stack.arp().entries().empty());
+  EXPECT_EQ(h.counter("arp.rx_not_learned"), 1u);
+}
+
+TEST(Arp, RequestFromOffLinkSenderIsAnsweredButNotLearned) {
+  StackHarness h;  // 10.0.0.2/24: we would reach 192.0.2.7 through the gateway only
+  h.receive(arp_frame({ArpOperation::Request, kPeerMac, kRemoteIp, MacAddress{}, kStackIp},
+                      MacAddress::broadcast()));
+  ASSERT_EQ(h.take_frames().size(), 1u);
+  EXPECT_TRUE(h.stack.arp().entries().empty());
+  EXPECT_EQ(h.counter("arp.rx_not_learned"), 1u);
+}
+
+TEST(Arp, MacChangeOfReachableEntryWaitsOutTheLock) {
+  StackHarness h;
+  resolve_peer(h);
+  h.receive(request_to_other(kSpoofMac));
+  h.receive(reply_to_us(kSpoofMac));
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kPeerMac);
+  EXPECT_EQ(h.counter("arp.mac_changes_refused"), 2u);
+  h.advance(std::chrono::milliseconds{999});
+  h.receive(request_to_other(kSpoofMac));
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kPeerMac);
+  h.advance(std::chrono::milliseconds{1});
+  h.receive(request_to_other(kMovedMac));
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kMovedMac);
+  EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Stale);  // unconfirmed
+  EXPECT_EQ(h.counter("arp.mac_changes"), 1u);
+  EXPECT_EQ(h.counter("arp.mac_changes_refused"), 3u);
+}
+
+TEST(Arp, OwnerConfirmingItsMacKeepsSpooferOut) {
+  StackHarness h;
+  resolve_peer(h);
+  for (int i = 0; i < 10; ++i) {
+    h.advance(std::chrono::milliseconds{600});
+    h.receive(request_to_other(kSpoofMac));
+    h.receive(request_to_other(kPeerMac));  // the owner's own traffic confirms it
+  }
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kPeerMac);
+  EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Reachable);  // never demoted
+  EXPECT_EQ(h.counter("arp.mac_changes"), 0u);
+  EXPECT_EQ(h.counter("arp.mac_changes_refused"), 10u);
+}
+
+TEST(Arp, GratuitousArpMovesKnownEntryOncePerLock) {
+  StackHarness h;
+  h.learn(kPeerIp, kPeerMac);
+  h.advance(std::chrono::seconds{5});
+  h.receive(gratuitous(kMovedMac));  // failover: the address moved to another NIC
+  EXPECT_TRUE(h.take_frames().empty());
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kMovedMac);
+  h.receive(gratuitous(kSpoofMac));  // a second move at once is refused
+  EXPECT_EQ(*h.stack.arp().lookup(kPeerIp), kMovedMac);
+  h.receive(gratuitous(kMovedMac, wire::Ipv4Address{10, 0, 0, 9}));  // unknown: not learnt
+  EXPECT_EQ(h.stack.arp().entries().size(), 1u);
+  EXPECT_EQ(h.counter("arp.mac_changes"), 1u);
+  EXPECT_EQ(h.counter("arp.mac_changes_refused"), 1u);
 }
 
 TEST(Arp, GratuitousArpOnStart) {
@@ -96,7 +189,7 @@ TEST(Arp, EntryGoesStaleThenExpires) {
   c.arp.reachable_time = std::chrono::seconds{30};
   c.arp.stale_time = std::chrono::seconds{60};
   StackHarness h(c);
-  h.learn(kPeerIp, kPeerMac);
+  resolve_peer(h);
   EXPECT_EQ(h.stack.next_deadline(), h.now + std::chrono::seconds{30});
   h.advance(std::chrono::seconds{29});
   EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Reachable);
@@ -132,6 +225,8 @@ TEST(Arp, ResolvesThenSendsQueuedDatagrams) {
     EXPECT_EQ(ip->payload, payload);
   }
   EXPECT_TRUE(udp.errors.empty());
+  EXPECT_EQ(h.stack.arp().entries()[0].state, net::ArpState::Reachable);
+  EXPECT_EQ(h.counter("arp.mac_changes"), 0u);  // an answer, not a change
 }
 
 TEST(Arp, RetriesThenReportsHostUnreachable) {

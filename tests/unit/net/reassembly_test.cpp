@@ -18,9 +18,11 @@ struct Piece {
   bool last;
 };
 
-Buffer fragment(const Buffer& payload, const Piece& p, std::uint16_t id = 5) {
-  return ipv4_packet({.id = id, .mf = !p.last, .offset = static_cast<std::uint16_t>(p.offset)},
-                     Bytes(payload).subspan(p.offset, p.size));
+Buffer fragment(const Buffer& payload, const Piece& p, std::uint16_t id = 5,
+                wire::Ipv4Address src = kPeerIp) {
+  return ipv4_packet(
+      {.src = src, .id = id, .mf = !p.last, .offset = static_cast<std::uint16_t>(p.offset)},
+      Bytes(payload).subspan(p.offset, p.size));
 }
 
 std::optional<Buffer> add(Reassembler& r, const Buffer& packet, Instant now = {}) {
@@ -41,6 +43,12 @@ std::vector<Piece> cut(std::size_t size, const std::vector<std::size_t>& units) 
   return pieces;
 }
 
+// The hash key only places entries; any seed behaves the same.
+struct TestReassembler : Reassembler {
+  explicit TestReassembler(const ReassemblySettings& s) : Reassembler(s, rng) {}
+  static inline SeededRng rng{1};
+};
+
 ReassemblySettings roomy() {
   ReassemblySettings s;
   s.max_fragments_per_datagram = 4096;
@@ -49,7 +57,7 @@ ReassemblySettings roomy() {
 
 TEST(Reassembler, InOrderOutOfOrderAndDuplicates) {
   const auto payload = pattern(100, 9);
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   EXPECT_FALSE(add(r, fragment(payload, {48, 52, true})));
   EXPECT_FALSE(add(r, fragment(payload, {48, 52, true})));  // duplicate
   EXPECT_FALSE(add(r, fragment(payload, {0, 24, false})));
@@ -67,7 +75,7 @@ TEST(Reassembler, InOrderOutOfOrderAndDuplicates) {
 
 TEST(Reassembler, OverlapDiscardsWholeDatagram) {
   const auto payload = pattern(64);
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   EXPECT_FALSE(add(r, fragment(payload, {0, 32, false})));
   EXPECT_FALSE(add(r, fragment(payload, {24, 16, false})));  // overlaps [24, 32)
   EXPECT_EQ(r.counters().dropped_overlap, 1u);
@@ -77,7 +85,7 @@ TEST(Reassembler, OverlapDiscardsWholeDatagram) {
 
 TEST(Reassembler, BadLengthsAndInconsistentEndsAreCounted) {
   const auto payload = pattern(64);
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   EXPECT_FALSE(add(r, fragment(payload, {0, 12, false})));  // not a multiple of 8
   EXPECT_EQ(r.counters().dropped_bad_length, 1u);
   EXPECT_FALSE(add(r, fragment(payload, {16, 16, true})));
@@ -86,7 +94,7 @@ TEST(Reassembler, BadLengthsAndInconsistentEndsAreCounted) {
 }
 
 TEST(Reassembler, DatagramOver65535IsDiscarded) {
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   const auto payload = pattern(64);
   EXPECT_FALSE(add(r, fragment(payload, {0, 16, false})));
   Buffer tail(16);
@@ -100,21 +108,56 @@ TEST(Reassembler, BoundsDatagramsBytesAndFragments) {
   s.max_datagrams = 2;
   s.max_bytes = 64;
   s.max_fragments_per_datagram = 3;
-  Reassembler r(s);
+  TestReassembler r(s);
   const auto payload = pattern(200);
-  for (std::uint16_t id = 1; id <= 3; ++id) add(r, fragment(payload, {0, 8, false}, id));
+  // One source each: the bounds in total, not a source's share, are under test.
+  const auto src = [](std::uint16_t id) { return wire::Ipv4Address{10, 0, 0, static_cast<std::uint8_t>(id)}; };
+  for (std::uint16_t id = 1; id <= 3; ++id) add(r, fragment(payload, {0, 8, false}, id, src(id)));
   EXPECT_EQ(r.datagrams_in_progress(), 2u);
   EXPECT_EQ(r.counters().dropped_evicted, 1u);
-  for (std::size_t i = 1; i <= 3; ++i) add(r, fragment(payload, {i * 8, 8, false}, 3));
+  for (std::size_t i = 1; i <= 3; ++i) add(r, fragment(payload, {i * 8, 8, false}, 3, src(3)));
   EXPECT_EQ(r.counters().dropped_too_many_fragments, 1u);
-  add(r, fragment(payload, {0, 56, false}, 4));
-  add(r, fragment(payload, {56, 16, false}, 4));  // 72 bytes > 64: evicts 2, then cannot fit
+  add(r, fragment(payload, {0, 56, false}, 4, src(4)));
+  add(r, fragment(payload, {56, 16, false}, 4, src(4)));  // 72 bytes > 64: evicts 2, then cannot fit
   EXPECT_LE(r.bytes_held(), 64u);
   EXPECT_EQ(r.counters().dropped_no_memory, 1u);
 }
 
+TEST(Reassembler, OneSourceFloodingDatagramsEvictsOnlyItsOwn) {
+  StackHarness h;  // 64 datagrams at once, 16 of them per source
+  FakeTransport udp;
+  h.stack.register_transport(net::IpProtocol::Udp, udp);
+  const auto payload = pattern(64, 3);
+  const wire::Ipv4Address flooder{10, 0, 0, 66};
+  h.receive(ipv4_frame({.id = 7, .mf = true}, Bytes(payload).first(32)));
+  for (std::uint16_t id = 0; id < 200; ++id) {
+    h.receive(ipv4_frame({.src = flooder, .id = id, .mf = true}, Bytes(payload).first(32)));
+  }
+  EXPECT_EQ(h.stack.ipv4().reassembler().datagrams_in_progress(), 17u);
+  EXPECT_EQ(h.counter("reasm.dropped_source_share"), 200u - 16u);
+  EXPECT_EQ(h.counter("reasm.dropped_evicted"), 0u);
+  h.receive(ipv4_frame({.id = 7, .offset = 32}, Bytes(payload).subspan(32)));
+  ASSERT_EQ(udp.packets.size(), 1u);
+  EXPECT_EQ(udp.packets[0].payload, payload);
+}
+
+TEST(Reassembler, OneSourceFloodingBytesEvictsOnlyItsOwn) {
+  ReassemblySettings s = roomy();
+  s.max_datagrams = 1024;
+  s.max_bytes = 4 * 65535;  // a source holds 65535 bytes
+  TestReassembler r(s);
+  const auto payload = pattern(16000, 4);
+  const wire::Ipv4Address flooder{10, 0, 0, 66};
+  add(r, fragment(payload, {0, 8000, false}, 7));
+  for (std::uint16_t id = 0; id < 40; ++id) add(r, fragment(payload, {0, 8000, false}, id, flooder));
+  EXPECT_LE(r.bytes_held(), 8000u + 65535u);
+  EXPECT_EQ(r.counters().dropped_source_share, 40u - 8u);
+  EXPECT_EQ(r.counters().dropped_evicted, 0u);
+  EXPECT_TRUE(add(r, fragment(payload, {8000, 8000, true}, 7)));
+}
+
 TEST(Reassembler, ExpiresAfterTimeout) {
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   const auto payload = pattern(64);
   const Instant t0{std::chrono::seconds{5}};
   add(r, fragment(payload, {0, 16, false}), t0);
@@ -141,7 +184,7 @@ RC_GTEST_PROP(ReassemblerProperty, AnyOrderWithDuplicatesReproducesDatagram, ())
     if (rng.chance(0.3)) pieces.push_back(pieces[rng.uniform(0, static_cast<std::uint32_t>(copies - 1))]);
   }
   for (std::size_t i = pieces.size(); i > 1; --i) std::swap(pieces[i - 1], pieces[rng.uniform(0, static_cast<std::uint32_t>(i - 1))]);
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   std::size_t completions = 0;
   for (const auto& p : pieces) {
     // Duplicates arriving after completion may start (and even complete) a
@@ -164,7 +207,7 @@ RC_GTEST_PROP(ReassemblerProperty, OverlapsNeverCrashOrDeliverWrongData, ()) {
   const auto payload = pattern(size, 1);
   const auto other = pattern(size, 2);
   const auto count = *rc::gen::inRange<std::size_t>(1, 40);
-  Reassembler r(roomy());
+  TestReassembler r(roomy());
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t offset = 8 * *rc::gen::inRange<std::size_t>(0, size / 8);
     const std::size_t n = std::min(size - offset, 8 * *rc::gen::inRange<std::size_t>(1, 50));

@@ -1,0 +1,40 @@
+#include "stack/base/siphash.hpp"
+
+namespace tapstack {
+namespace {
+
+constexpr std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+struct SipState {
+  std::uint64_t v0, v1, v2, v3;
+  void round() {
+    v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);
+    v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
+  }
+};
+
+}  // namespace
+
+std::uint64_t siphash24(const SipKey& key, const std::uint64_t* words, std::size_t count) {
+  SipState s{key.k0 ^ 0x736f6d6570736575ull, key.k1 ^ 0x646f72616e646f6dull,
+             key.k0 ^ 0x6c7967656e657261ull, key.k1 ^ 0x7465646279746573ull};
+  for (std::size_t i = 0; i < count; ++i) {
+    s.v3 ^= words[i];
+    s.round();
+    s.round();
+    s.v0 ^= words[i];
+  }
+  // Final block: message length in bytes in the top byte, no trailing bytes.
+  const std::uint64_t last = static_cast<std::uint64_t>(count * 8) << 56;
+  s.v3 ^= last;
+  s.round();
+  s.round();
+  s.v0 ^= last;
+  s.v2 ^= 0xff;
+  for (int i = 0; i < 4; ++i) s.round();
+  return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+}  // namespace tapstack
