@@ -106,6 +106,7 @@ struct TcpConfig {
   std::uint32_t syn_backlog = 128;         // half-open connections per listener before SYN cookies
   bool syn_cookies = true;                 // RFC 4987
   bool window_scaling = true;              // RFC 7323
+  bool timestamps = true;                  // RFC 7323 §3: TSopt, PAWS, RTTM
   std::uint16_t ephemeral_low = 32768;     // local ports for connect() and bind(port 0)
   std::uint16_t ephemeral_high = 60999;
 

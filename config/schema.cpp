@@ -441,6 +441,8 @@ std::vector<Section> build_sections() {
                        "answer with SYN cookies when the SYN queue is full (RFC 4987)"),
            tcp.boolean("window_scaling", &TcpConfig::window_scaling,
                        "offer the window scale option (RFC 7323)"),
+           tcp.boolean("timestamps", &TcpConfig::timestamps,
+                       "offer timestamps: PAWS, RTT from echoes, spurious retransmissions undone (RFC 7323, RFC 3522)"),
            tcp.integer("ephemeral_low", &TcpConfig::ephemeral_low, {1'024, 65'535},
                        "lowest local port picked for connect() and bind to port 0"),
            tcp.integer("ephemeral_high", &TcpConfig::ephemeral_high, {1'024, 65'535},

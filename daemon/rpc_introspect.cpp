@@ -44,6 +44,8 @@ json tcp_socket(const tcp::TcpSocketInfo& s) {
               {"retransmits", s.retransmits},
               {"bytes_sent", s.bytes_sent},
               {"bytes_received", s.bytes_received},
+              {"timestamps", s.timestamps},
+              {"ts_recent", s.ts_recent},
               {"send_queued", s.send_queued},
               {"recv_queued", s.recv_queued},
               {"backlog", s.backlog},

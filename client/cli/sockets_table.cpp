@@ -80,6 +80,12 @@ std::string ssthresh_text(const json& v) {
   return number(v) >= kInfiniteSsthresh ? "inf" : text(v);
 }
 
+/// RFC 7323 timestamps, when negotiated: the flag ss shows, and the TSval echoed.
+std::string timestamps_text(const json& s) {
+  if (!s.value("timestamps", false)) return "";
+  return " ts ts_recent " + text(s["ts_recent"]);
+}
+
 /// ss -ti's second line, in the trace's words and units.
 std::string internals(const json& s, const std::string& state) {
   if (state == "LISTEN") return "";
@@ -94,7 +100,7 @@ std::string internals(const json& s, const std::string& state) {
          ssthresh_text(s["ssthresh"]) + "\n      srtt " + millis(number(s["srtt_us"])) +
          " rttvar " + millis(number(s["rttvar_us"])) + " rto " + millis(number(s["rto_us"])) +
          " retrans " + text(s["retransmits"]) + " sent " + text(s["bytes_sent"]) + " rcvd " +
-         text(s["bytes_received"]) + "\n";
+         text(s["bytes_received"]) + timestamps_text(s) + "\n";
 }
 
 std::size_t rank_of(const std::string& state) {

@@ -76,4 +76,11 @@ void NewReno::set_mss(std::uint32_t mss) {
   cwnd_ = std::max(cwnd_, mss_);
 }
 
+void NewReno::undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh) {
+  cwnd_ = std::max(cwnd_, prior_cwnd);
+  ssthresh_ = std::max(ssthresh_, prior_ssthresh);
+  ca_acked_ = 0;
+  in_recovery_ = false;
+}
+
 }  // namespace tapstack::tcp

@@ -27,6 +27,9 @@ class CongestionControl {
   virtual void on_timeout(std::uint32_t flight) = 0;
   /// The MSS changed (PMTU discovery).
   virtual void set_mss(std::uint32_t mss) = 0;
+  /// The reduction was for a spurious retransmission (RFC 3522): back to at
+  /// least the window before it, and out of recovery (Linux undo_cwnd).
+  virtual void undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh) = 0;
 };
 
 /// RFC 6582 NewReno with the RFC 6928 initial window.
@@ -42,6 +45,7 @@ class NewReno final : public CongestionControl {
   void on_dup_ack() override;
   void on_timeout(std::uint32_t flight) override;
   void set_mss(std::uint32_t mss) override;
+  void undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh) override;
 
  private:
   std::uint32_t mss_;

@@ -48,6 +48,11 @@ std::uint32_t IsnGenerator::hash(const FourTuple& t, std::uint64_t extra) const 
   return static_cast<std::uint32_t>(siphash24(k0_, k1_, words, 3));
 }
 
+std::uint32_t IsnGenerator::timestamp_offset(const FourTuple& t) const {
+  // All ones is no SYN cookie's extra word (its 64 s clock would be 2^30 ticks).
+  return hash(t, ~std::uint64_t{0});
+}
+
 std::uint32_t IsnGenerator::isn(const FourTuple& t, Instant now) const {
   const auto ticks = static_cast<std::uint64_t>(to_micros(now)) / 4;  // RFC 6528 §3: 4 µs timer
   return static_cast<std::uint32_t>(ticks) + hash(t, 0);

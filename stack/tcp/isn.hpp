@@ -31,6 +31,9 @@ class IsnGenerator {
   std::uint32_t isn(const FourTuple& t, Instant now) const;
   /// A keyed 32-bit hash of the 4-tuple and an extra word (SYN cookies).
   std::uint32_t hash(const FourTuple& t, std::uint64_t extra) const;
+  /// RFC 7323 §7.1: where a connection's TSval clock starts, so TSvals
+  /// reveal neither the uptime nor other connections' clocks.
+  std::uint32_t timestamp_offset(const FourTuple& t) const;
 
  private:
   std::uint64_t k0_;

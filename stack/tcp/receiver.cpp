@@ -47,9 +47,11 @@ void Receiver::open_from_cookie(SeqNum irs) {
       rcv_.nxt + static_cast<std::uint32_t>(std::min<std::size_t>(store_.free(), 65535));
 }
 
-void Receiver::negotiate(bool window_scaling, bool sack) {
+void Receiver::negotiate(bool window_scaling, bool sack, bool timestamps) {
   if (!window_scaling) rcv_.wnd_shift = 0;
   sack_ok_ = sack;
+  // 40 option bytes: a TSopt's 12 leave room for three blocks (RFC 2018 §3).
+  max_sack_blocks_ = timestamps ? 3 : wire::kMaxSackBlocks;
 }
 
 bool Receiver::acceptable(const Segment& seg) const {
@@ -165,8 +167,7 @@ std::size_t Receiver::sack_block_count() const {
   if (!sack_ok_) return 0;
   const std::size_t dsack = dsack_ ? 1 : 0;
   if (!store_.has_out_of_order()) return dsack;
-  return std::min(store_.out_of_order_ranges(wire::kMaxSackBlocks).size() + dsack,
-                  wire::kMaxSackBlocks);
+  return std::min(store_.out_of_order_ranges(max_sack_blocks_).size() + dsack, max_sack_blocks_);
 }
 
 void Receiver::add_sack_blocks(wire::TcpOptions& options) const {
@@ -176,7 +177,7 @@ void Receiver::add_sack_blocks(wire::TcpOptions& options) const {
     options.sack[options.sack_count++] = wire::SackBlock{dsack_->first.raw(), dsack_->second.raw()};
   }
   if (!store_.has_out_of_order()) return;
-  const auto ranges = store_.out_of_order_ranges(wire::kMaxSackBlocks - options.sack_count);
+  const auto ranges = store_.out_of_order_ranges(max_sack_blocks_ - options.sack_count);
   for (const auto& [start, end] : ranges) {
     options.sack[options.sack_count++] =
         wire::SackBlock{(rcv_.nxt + static_cast<std::uint32_t>(start)).raw(),

@@ -48,8 +48,9 @@ class Receiver {
   void open_from_cookie(SeqNum irs);
   /// The MSS we offer in our SYN.
   void set_mss(std::uint32_t mss) { rcv_.mss = mss; }
-  /// What the SYNs agreed: window scaling, SACK (RFC 7323 §2.2, RFC 2018 §2).
-  void negotiate(bool window_scaling, bool sack);
+  /// What the SYNs agreed: window scaling, SACK (RFC 7323 §2.2, RFC 2018
+  /// §2), and timestamps, whose option leaves less room for SACK blocks.
+  void negotiate(bool window_scaling, bool sack, bool timestamps);
 
   // --- input (RFC 9293 §3.10.7.4) ---
   /// First check: the four cases of the acceptability table.
@@ -122,6 +123,7 @@ class Receiver {
   std::uint64_t bytes_received_ = 0;
   bool fin_received_ = false;
   bool sack_ok_ = false;  // both sides sent SACK-permitted
+  std::size_t max_sack_blocks_ = wire::kMaxSackBlocks;  // that fit beside the other options
 };
 
 }  // namespace tapstack::tcp

@@ -15,6 +15,7 @@ void SegmentWriter::transmit(const OutSegment& s, Instant now) {
   h.window = receiver_.window_to_advertise((s.flags & Syn) != 0);
   h.options = s.options;
   if ((s.flags & (Ack | Syn)) == Ack) receiver_.add_sack_blocks(h.options);
+  if (ts_.sending()) h.options.timestamps = ts_.option((s.flags & Ack) != 0, now);
   // Traced before it leaves, so a capture can label the frame with `why`.
   trace_.segment(TraceKind::SegmentOut, now, h, s.payload.size(), s.why, s.count);
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, s.payload);
@@ -26,7 +27,10 @@ void SegmentWriter::transmit(const OutSegment& s, Instant now) {
   (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
                           ip_options);
   ++env_.counters.tx_segments;
-  if ((s.flags & Ack) != 0) receiver_.on_ack_sent();
+  if ((s.flags & Ack) != 0) {
+    receiver_.on_ack_sent();
+    ts_.on_ack_sent(SeqNum{h.ack});
+  }
 }
 
 void SegmentWriter::send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now,

@@ -1,20 +1,23 @@
 #pragma once
 // Puts one connection's segments on the wire: the ports, and on every
 // segment with ACK set the acknowledgment, window and SACK blocks the
-// Receiver owes; then the trace event, IPv4 and the counters.
+// Receiver owes, on every one but a RST the TSopt once offered or agreed
+// (RFC 7323 §3.2); then the trace event, IPv4 and the counters.
 #include <optional>
 
 #include "stack/tcp/conn_trace.hpp"
 #include "stack/tcp/receiver.hpp"
 #include "stack/tcp/sender.hpp"
 #include "stack/tcp/tcb_env.hpp"
+#include "stack/tcp/timestamps.hpp"
 
 namespace tapstack::tcp {
 
 class SegmentWriter final : public SegmentSink {
  public:
-  SegmentWriter(TcbEnv& env, const FourTuple& tuple, const ConnTrace& trace, Receiver& receiver)
-      : env_(env), tuple_(tuple), trace_(trace), receiver_(receiver) {}
+  SegmentWriter(TcbEnv& env, const FourTuple& tuple, const ConnTrace& trace, Receiver& receiver,
+                Timestamps& timestamps)
+      : env_(env), tuple_(tuple), trace_(trace), receiver_(receiver), ts_(timestamps) {}
 
   void transmit(const OutSegment& segment, Instant now) override;
   std::size_t sack_blocks() const override { return receiver_.sack_block_count(); }
@@ -26,6 +29,7 @@ class SegmentWriter final : public SegmentSink {
   FourTuple tuple_;
   const ConnTrace& trace_;
   Receiver& receiver_;
+  Timestamps& ts_;
 };
 
 }  // namespace tapstack::tcp

@@ -95,7 +95,8 @@ AckResult Sender::on_ack(const Segment& seg, Instant now) {
   buf_.consume(std::min<std::size_t>(data, buf_.size()));
   snd_.una = ack;
   if (seq_lt(snd_.nxt, ack)) snd_.nxt = ack;
-  take_rtt_sample(ack, now);
+  take_rtt_sample(seg, now);
+  if (undo_) check_spurious(seg, now);
   retries_ = 0;
   dup_acks_ = 0;
   rtt_.reset_backoff();
@@ -118,13 +119,24 @@ AckResult Sender::on_ack(const Segment& seg, Instant now) {
   return result;
 }
 
-void Sender::take_rtt_sample(SeqNum ack, Instant now) {
-  if (!rtt_timing_ || !seq_ge(ack, rtt_timing_->first)) return;
-  const Duration r = now - rtt_timing_->second;
+void Sender::take_rtt_sample(const Segment& seg, Instant now) {
+  Duration r{0};
+  const char* why = "timed segment acked";
+  if (rtt_timing_ && seq_ge(seg.ack(), rtt_timing_->first)) {
+    r = now - rtt_timing_->second;
+    rtt_timing_.reset();
+  } else if (const auto echoed = ts_ != nullptr ? ts_->rtt(seg, now) : std::nullopt) {
+    // Every other ACK of new data is timed by its echo, retransmitted data
+    // and recovery included, where Karn leaves no sample (Linux
+    // tcp_ack_update_rtt). The echo's 1 ms ticks are coarser than the timer.
+    r = *echoed;
+    why = "TSecr echo (RFC 7323 §4)";
+  } else {
+    return;
+  }
   rtt_.sample(r);
   trace_.event(TraceKind::RttSample, now, r.count(), rtt_.srtt().count(), rtt_.rttvar().count(),
-               rtt_.rto().count(), 0, "timed segment acked");
-  rtt_timing_.reset();
+               rtt_.rto().count(), 0, why);
 }
 
 void Sender::grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now) {

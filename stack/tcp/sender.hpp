@@ -24,6 +24,7 @@
 #include "stack/tcp/segment.hpp"
 #include "stack/tcp/seq_num.hpp"
 #include "stack/tcp/tcp_types.hpp"
+#include "stack/tcp/timestamps.hpp"
 
 namespace tapstack::tcp {
 
@@ -86,6 +87,15 @@ struct AckResult {
   bool room_opened = false;  // a writer that found the buffer full may go on
 };
 
+/// RFC 3522: the first retransmission of a loss episode, so that the ACK
+/// that covers it can tell from its echo whether the original arrived after
+/// all, and what the window was before the reduction.
+struct UndoPoint {
+  std::uint32_t tsval = 0;  // TSval the retransmission carried
+  std::uint32_t cwnd = 0, ssthresh = 0;
+  bool timeout = false;  // an RTO, not a fast retransmit
+};
+
 /// The Sender's timers: deadlines as values, fired by the Tcb's poll.
 struct SendTimers {
   std::optional<Instant> retransmit, persist;
@@ -111,6 +121,9 @@ class Sender {
   /// The peer's window from its SYN (never scaled, RFC 7323 §2.2).
   void init_window(std::uint32_t wnd, SeqNum wl1, SeqNum wl2);
   void set_nodelay(bool on) { nodelay_ = on; }
+  /// The connection's RFC 7323 state: RTT samples from echoes (§4) and
+  /// spurious retransmission detection (RFC 3522) while it is enabled.
+  void set_timestamps(const Timestamps* ts) { ts_ = ts; }
 
   // --- handshake (sender.cpp) ---
   /// Sends, or resends, our SYN (or SYN-ACK) with `options`.
@@ -183,13 +196,21 @@ class Sender {
 
  private:
   // sender.cpp
-  void take_rtt_sample(SeqNum ack, Instant now);
+  /// RFC 6298 from the timed segment, else RFC 7323 §4 from the echo.
+  void take_rtt_sample(const Segment& seg, Instant now);
   /// cwnd for `acked` new bytes, and NewReno's partial-ACK retransmit.
   void grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now);
   void update_window(const Segment& seg, Instant now);
   void on_dup_ack(Instant now);
   /// A cwnd/ssthresh event if either moved since `cwnd`/`ssthresh`.
   void trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh, const char* why) const;
+
+  // sender_undo.cpp: RFC 3522 Eifel detection, Linux-style undo
+  /// A retransmission reduced cwnd/ssthresh from `cwnd`/`ssthresh`.
+  void note_reduction(std::uint32_t cwnd, std::uint32_t ssthresh, bool timeout, Instant now);
+  /// The ACK covers the retransmission: if it echoes an earlier TSval, the
+  /// original arrived, and the reduction is undone.
+  void check_spurious(const Segment& seg, Instant now);
 
   // sender_transmit.cpp
   bool send_next_data(Instant now);
@@ -243,6 +264,7 @@ class Sender {
   TcpCounters& counters_;
   const ConnTrace& trace_;
   SegmentSink& sink_;
+  const Timestamps* ts_ = nullptr;
   SendState snd_;
   SendTimers timers_;
   RttEstimator rtt_;
@@ -258,6 +280,7 @@ class Sender {
   std::array<SeqNum, 8> recent_rexmits_{};  // starts of recent retransmissions, for D-SACK
   std::size_t recent_next_ = 0;
   std::optional<std::pair<SeqNum, Instant>> rtt_timing_;  // Karn: one timed segment
+  std::optional<UndoPoint> undo_;  // a reduction the next advancing ACK may undo
   std::optional<SeqNum> fin_seq_;  // where our FIN sits, once sent
   SeqNum small_end_;               // end of the last sub-MSS segment sent (Minshall)
   std::vector<std::uint8_t> scratch_;  // payload staging for transmit

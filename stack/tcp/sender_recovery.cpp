@@ -93,6 +93,7 @@ void Sender::enter_recovery(Instant now, const char* why) {
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_enter_recovery(snd_.max.since(snd_.una));
   trace_cwnd(now, cwnd, ssthresh, why);
+  note_reduction(cwnd, ssthresh, false, now);
   ++counters_.fast_retransmits;
   // RFC 6675 §5 step (4.3): retransmit the first segment presumed lost, the
   // one at SND.UNA if SACK does not (yet) say which.
@@ -246,6 +247,7 @@ void Sender::on_retransmit_timeout(Instant now) {
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_timeout(snd_.max.since(snd_.una));
   trace_cwnd(now, cwnd, ssthresh, "RTO: ssthresh = flight/2, cwnd = loss window");
+  note_reduction(cwnd, ssthresh, true, now);
   snd_.recover = snd_.max;
   dup_acks_ = 0;
   probe_outstanding_ = false;

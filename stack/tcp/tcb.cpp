@@ -29,9 +29,11 @@ Tcb::Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple)
       tuple_(tuple),
       trace_(env.trace, id, tuple),
       receiver_(env.settings, env.counters, trace_),
-      writer_(env, tuple, trace_, receiver_),
+      writer_(env, tuple, trace_, receiver_, ts_),
       sender_(env.settings, env.counters, trace_, writer_),
-      keepalive_(env.settings.keepalive) {}
+      keepalive_(env.settings.keepalive) {
+  sender_.set_timestamps(&ts_);
+}
 
 bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
   if (state_ != TcpState::Closed) return false;
@@ -44,6 +46,7 @@ void Tcb::open_active(SeqNum iss, Instant now) {
   sender_.open(iss);
   trace_.set_iss(iss);
   receiver_.set_mss(receive_mss());
+  if (env_.settings.timestamps) ts_.offer();
   set_state(TcpState::SynSent, "connect(): sending SYN", now);
   send_syn(now);
   arm_timers(now);
@@ -55,7 +58,7 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   trace_.set_iss(iss);
   trace_.set_irs(syn.seq());
   trace_.segment(TraceKind::SegmentIn, now, syn.header, syn.payload.size(), "SYN to a listener");
-  take_syn(syn, iss);
+  take_syn(syn, iss, now);
   set_state(TcpState::SynReceived, "SYN received on a listening port", now);
   send_syn(now);
   arm_timers(now);
@@ -67,9 +70,9 @@ void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_ms
   trace_.set_iss(iss);
   trace_.set_irs(ack.seq() - 1);
   receiver_.open_from_cookie(ack.seq() - 1);
-  // A cookie cannot remember window scaling or SACK.
+  // A cookie cannot remember window scaling, SACK or timestamps.
   receiver_.set_mss(receive_mss());
-  receiver_.negotiate(false, false);
+  receiver_.negotiate(false, false, false);
   sender_.negotiate(std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, path_mss()), 64), 0,
                     false);
   sender_.init_window(ack.header.window, ack.seq(), ack.ack());
@@ -163,7 +166,7 @@ void Tcb::on_fragmentation_needed(const net::IcmpErrorInfo& err, Instant now) {
   // This connection's own segment was too big: the path MTU toward its
   // peer is lowered (RFC 1191, RFC 8201 §4 only for a matching flow).
   if (err.next_hop_mtu != 0) env_.ip.note_path_mtu(tuple_.remote_addr, err.next_hop_mtu);
-  const std::uint32_t mss = path_mss();
+  const std::uint32_t mss = effective_mss(path_mss());
   const std::uint32_t before = sender_.snd().mss;
   if (mss >= before) return;
   // RFC 1191 §6.5: shrink the MSS and resend what is in flight at once.
@@ -209,6 +212,8 @@ TcpSocketInfo Tcb::info() const {
   i.retransmits = sender_.retransmits();
   i.bytes_sent = sender_.bytes_sent();
   i.bytes_received = receiver_.bytes_received();
+  i.timestamps = ts_.enabled();
+  i.ts_recent = ts_.recent();
   i.send_queued = sender_.queued();
   i.recv_queued = receiver_.readable();
   if (state_ == TcpState::TimeWait) i.time_wait_expires = time_wait_timer_;

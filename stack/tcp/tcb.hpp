@@ -21,6 +21,7 @@
 #include "stack/tcp/seq_num.hpp"
 #include "stack/tcp/tcb_env.hpp"
 #include "stack/tcp/tcp_types.hpp"
+#include "stack/tcp/timestamps.hpp"
 
 namespace tapstack::tcp {
 
@@ -71,6 +72,9 @@ class Tcb {
   const Sender& sender() const { return sender_; }
   const Receiver& receiver() const { return receiver_; }
 
+  /// Where this connection's TSval clock starts (RFC 7323 §7.1); before opening.
+  void set_timestamp_offset(std::uint32_t offset) { ts_.set_offset(offset); }
+
   // --- per-socket options ---
   void set_nodelay(bool on) { sender_.set_nodelay(on); }
   void set_keepalive(bool on, Instant now);
@@ -93,7 +97,9 @@ class Tcb {
   Step run_steps(const Segment& seg, Instant now);
   void on_segment_syn_sent(const Segment& seg, Instant now);
   /// SYN-SENT, a SYN arrived: IRS, options and the peer's window.
-  void take_syn(const Segment& syn, SeqNum wl2);
+  void take_syn(const Segment& syn, SeqNum wl2, Instant now);
+  /// RFC 7323 §5.3 R1, before the window check.
+  Step check_paws(const Segment& seg, Instant now);
   Step check_sequence(const Segment& seg, Instant now);
   Step check_rst(const Segment& seg, Instant now);
   Step check_syn(const Segment& seg, Instant now);
@@ -102,7 +108,7 @@ class Tcb {
   Step process_text(const Segment& seg, Instant now);
   Step check_fin(const Segment& seg, Instant now);
   void on_fin(Instant now);
-  void take_syn_options(const Segment& syn);
+  void take_syn_options(const Segment& syn, Instant now);
   void challenge_ack(Instant now, const Segment& seg, const char* why);
 
   // tcb_output.cpp
@@ -115,6 +121,9 @@ class Tcb {
   std::uint16_t receive_mss() const;
   /// The most we send per segment toward the peer: the path MTU's MSS.
   std::uint16_t path_mss() const;
+  /// Payload per segment from an MSS: less the TSopt every segment carries
+  /// once negotiated, as Linux's tcp_current_mss (RFC 6691 §2).
+  std::uint32_t effective_mss(std::uint32_t mss) const;
 
   // tcb_timers.cpp
   void on_retransmit_timeout(Instant now);
@@ -132,6 +141,7 @@ class Tcb {
   FourTuple tuple_;
   TcpState state_ = TcpState::Closed;
   ConnTrace trace_;
+  Timestamps ts_;
   Receiver receiver_;
   SegmentWriter writer_;
   Sender sender_;

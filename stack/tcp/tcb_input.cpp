@@ -34,7 +34,8 @@ void Tcb::on_segment(const Segment& seg, Instant now) {
 }
 
 Step Tcb::run_steps(const Segment& seg, Instant now) {
-  Step step = check_sequence(seg, now);
+  Step step = check_paws(seg, now);
+  if (step == Step::Continue) step = check_sequence(seg, now);
   if (step == Step::Continue) step = check_rst(seg, now);
   if (step == Step::Continue) step = check_syn(seg, now);
   if (step == Step::Continue) step = check_ack(seg, now);
@@ -66,7 +67,7 @@ void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
     return;
   }
   trace_.set_irs(seg.seq());
-  take_syn(seg, seg.ack());
+  take_syn(seg, seg.ack(), now);
   if (!seg.has_ack()) {
     // Simultaneous open (§3.10.7.3 fourth, "Otherwise, enter SYN-RECEIVED").
     set_state(TcpState::SynReceived, "SYN without ACK (simultaneous open)", now);
@@ -83,24 +84,35 @@ void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
   output(now);
 }
 
-void Tcb::take_syn(const Segment& syn, SeqNum wl2) {
+void Tcb::take_syn(const Segment& syn, SeqNum wl2, Instant now) {
   receiver_.open(syn.seq());
-  take_syn_options(syn);
+  take_syn_options(syn, now);
   // Windows in SYN segments are never scaled (RFC 7323 §2.2).
   sender_.init_window(syn.header.window, syn.seq(), wl2);
 }
 
-void Tcb::take_syn_options(const Segment& syn) {
+void Tcb::take_syn_options(const Segment& syn, Instant now) {
   const wire::TcpOptions& o = syn.header.options;
   // RFC 9293 §3.7.1: without the option the peer's MSS is 536.
   const std::uint32_t peer_mss = o.mss.value_or(536);
   // RFC 7323 §2.2: scaling is on only when both SYNs carry the option.
   peer_ws_ok_ = env_.settings.window_scaling && o.window_scale.has_value();
   const bool sack = env_.settings.sack && o.sack_permitted;  // RFC 2018 §2
-  sender_.negotiate(std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, path_mss()), 64),
+  // RFC 7323 §3.2: timestamps only when both SYNs carry the option.
+  ts_.negotiate(env_.settings.timestamps, syn, now);
+  sender_.negotiate(effective_mss(std::min<std::uint32_t>(peer_mss, path_mss())),
                     peer_ws_ok_ ? *o.window_scale : 0, sack);
   receiver_.set_mss(receive_mss());
-  receiver_.negotiate(peer_ws_ok_, sack);
+  receiver_.negotiate(peer_ws_ok_, sack, ts_.enabled());
+}
+
+Step Tcb::check_paws(const Segment& seg, Instant now) {
+  if (!ts_.paws_rejects(seg, now)) return Step::Continue;
+  // An old duplicate: its ACK tells the peer where we are (§5.3 R1).
+  ++env_.counters.rx_dropped_paws;
+  trace_.segment(TraceKind::Drop, now, seg.header, seg.payload.size(),
+                 "PAWS: timestamp older than TS.Recent (RFC 7323 §5)");
+  return Step::DropAndAck;
 }
 
 Step Tcb::check_sequence(const Segment& seg, Instant now) {
@@ -206,6 +218,7 @@ Step Tcb::process_ack(const Segment& seg, Instant now) {
                    "ACK older than SND.UNA - MAX.SND.WND (RFC 5961 §5.2)");
     return Step::DropAndAck;
   }
+  ts_.on_acceptable(seg, now);  // RFC 7323 §4.3, once the ACK is known good (Linux)
   const AckResult acked = sender_.on_ack(seg, now);
   if (acked.room_opened && may_send(state_)) notify(SocketEventKind::Writable);
   if (acked.fin_acked) {

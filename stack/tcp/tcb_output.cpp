@@ -22,6 +22,11 @@ std::uint16_t Tcb::receive_mss() const { return mss_for(env_.ip.link_mtu()); }
 
 std::uint16_t Tcb::path_mss() const { return mss_for(env_.ip.path_mtu(tuple_.remote_addr)); }
 
+std::uint32_t Tcb::effective_mss(std::uint32_t mss) const {
+  const std::uint32_t options = ts_.enabled() ? kTimestampOptionBytes : 0;
+  return std::max<std::uint32_t>(mss > options ? mss - options : 0, 64);
+}
+
 void Tcb::output(Instant now) {
   bool sent = false;
   if (is_synchronized(state_) && state_ != TcpState::TimeWait) sent = sender_.push(now);

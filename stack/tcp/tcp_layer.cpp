@@ -108,6 +108,7 @@ Result<std::uint16_t> TcpLayer::ephemeral_port(wire::Ipv4Address addr) {
 Tcb& TcpLayer::make_tcb(std::uint32_t index, const FourTuple& tuple) {
   Slot& s = slots_[index];
   s.tcb = std::make_unique<Tcb>(env_, id_of(index), tuple);
+  s.tcb->set_timestamp_offset(isn_.timestamp_offset(tuple));
   if (s.buffers) (void)s.tcb->set_buffers(s.buffers->first, s.buffers->second);
   s.tcb->set_nodelay(s.nodelay);
   connections_[tuple] = index;

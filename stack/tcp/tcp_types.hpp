@@ -71,6 +71,7 @@ struct TcpSettings {
   std::size_t max_ooo_segments = 256;        // out-of-order segments kept per connection
   bool window_scaling = true;                // RFC 7323
   bool sack = true;  // RFC 2018: offer SACK, report out-of-order data, recover by RFC 6675
+  bool timestamps = true;  // RFC 7323: offer TSopt; PAWS, RTTM and Eifel when both sides send it
   /// The link cuts TCP super-segments into MSS-sized ones (segmentation
   /// offload, FrameSink::transmit_segmented): new data may leave as one
   /// segment of up to this many payload bytes (clamped to what fits one
@@ -96,6 +97,8 @@ struct TcpSocketInfo {
   Duration srtt{0}, rttvar{0}, rto{0};
   std::uint64_t retransmits = 0;
   std::uint64_t bytes_sent = 0, bytes_received = 0;
+  bool timestamps = false;       // RFC 7323 TSopt negotiated
+  std::uint32_t ts_recent = 0;   // TS.Recent, the TSval we echo
   std::size_t send_queued = 0, recv_queued = 0;
   std::uint32_t backlog = 0, accept_queued = 0;  // listeners
   std::optional<Instant> time_wait_expires;       // TIME-WAIT: when 2·MSL ends
@@ -113,6 +116,7 @@ struct TcpCounters {
   std::uint64_t rx_dropped_unacceptable = 0;  // failed the RFC 9293 §3.10.7.4 sequence test
   std::uint64_t rx_dropped_bad_ack = 0;
   std::uint64_t rx_dropped_listen = 0;        // not a SYN, or backlog full
+  std::uint64_t rx_dropped_paws = 0;          // old duplicate by its timestamp (RFC 7323 §5)
   std::uint64_t rx_out_of_order = 0;
   std::uint64_t rx_ooo_dropped = 0;
   std::uint64_t rx_duplicate_bytes = 0;
@@ -129,6 +133,8 @@ struct TcpCounters {
   std::uint64_t retransmits = 0;
   std::uint64_t fast_retransmits = 0;
   std::uint64_t rto_expirations = 0;
+  std::uint64_t spurious_rto_undone = 0;  // RFC 3522: the RTO's reduction taken back
+  std::uint64_t spurious_fast_retransmits_undone = 0;  // likewise for fast retransmit
   std::uint64_t timeouts = 0;
   std::uint64_t zero_window_probes = 0;
   std::uint64_t persist_timeouts = 0;  // connections given up after unanswered probes
@@ -151,6 +157,7 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(rx_dropped_malformed); TAPSTACK_TCP_COUNTER(rx_dropped_bad_checksum);
     TAPSTACK_TCP_COUNTER(rx_dropped_broadcast); TAPSTACK_TCP_COUNTER(rx_dropped_unacceptable);
     TAPSTACK_TCP_COUNTER(rx_dropped_bad_ack); TAPSTACK_TCP_COUNTER(rx_dropped_listen);
+    TAPSTACK_TCP_COUNTER(rx_dropped_paws);
     TAPSTACK_TCP_COUNTER(rx_out_of_order); TAPSTACK_TCP_COUNTER(rx_ooo_dropped);
     TAPSTACK_TCP_COUNTER(rx_duplicate_bytes); TAPSTACK_TCP_COUNTER(tx_resets);
     TAPSTACK_TCP_COUNTER(rx_resets); TAPSTACK_TCP_COUNTER(rx_rst_challenged);
@@ -159,6 +166,8 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(passive_opens); TAPSTACK_TCP_COUNTER(attempt_fails);
     TAPSTACK_TCP_COUNTER(established_resets); TAPSTACK_TCP_COUNTER(retransmits);
     TAPSTACK_TCP_COUNTER(fast_retransmits); TAPSTACK_TCP_COUNTER(rto_expirations);
+    TAPSTACK_TCP_COUNTER(spurious_rto_undone);
+    TAPSTACK_TCP_COUNTER(spurious_fast_retransmits_undone);
     TAPSTACK_TCP_COUNTER(timeouts); TAPSTACK_TCP_COUNTER(zero_window_probes);
     TAPSTACK_TCP_COUNTER(persist_timeouts);
     TAPSTACK_TCP_COUNTER(keepalive_probes); TAPSTACK_TCP_COUNTER(delayed_acks);

@@ -62,7 +62,9 @@ wait_for 10 "'$CLI' sockets -i | grep -A2 '10.0.0.1:6100 ' | grep -Eq 'sent [1-9
 "$CLI" sockets -i | grep -A2 'ESTABLISHED .*10.0.0.1:6100 ' >"$E2E_DIR/internals.txt"
 # Times print in ms with decimals (srtt 0.072), as in the trace.
 field() { grep -oE "(^| )$1 [0-9.]+" "$E2E_DIR/internals.txt" | head -n1 | awk '{print $2}'; }
-[[ $(field mss) == 1460 ]] || fail "mss: $(cat "$E2E_DIR/internals.txt")"
+# 1460 less the TSopt: the kernel agreed to timestamps (RFC 7323).
+[[ $(field mss) == 1448 ]] || fail "mss: $(cat "$E2E_DIR/internals.txt")"
+[[ -n $(field ts_recent) ]] || fail "no ts flag: $(cat "$E2E_DIR/internals.txt")"
 for f in srtt cwnd snd_wnd rcv_wnd sent rto; do
   v=$(field $f)
   [[ -n $v ]] && awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$f is not > 0: $(cat "$E2E_DIR/internals.txt")"

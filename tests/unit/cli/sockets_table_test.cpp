@@ -73,6 +73,14 @@ TEST(SocketsTable, InternalsInTheTraceUnits) {
   EXPECT_THAT(lines[3], HasSubstr("ESTABLISHED"));
 }
 
+TEST(SocketsTable, TimestampsShownOnlyWhenNegotiated) {
+  nlohmann::json d = doc();
+  EXPECT_THAT(sockets_table(d, {.internals = true}), Not(HasSubstr(" ts ")));
+  d["tcp"][0]["timestamps"] = true;
+  d["tcp"][0]["ts_recent"] = 123456;
+  EXPECT_THAT(sockets_table(d, {.internals = true}), HasSubstr("rcvd 77 ts ts_recent 123456"));
+}
+
 TEST(SocketsTable, SsFilters) {
   const std::string listening = sockets_table(doc(), {.tcp = true, .listening = true});
   EXPECT_THAT(listening, HasSubstr("LISTEN"));

@@ -23,7 +23,7 @@ class ReceiverTest : public ::testing::Test {
     receiver.set_buffer(buffer);
     receiver.open(SeqNum{kIrs});
     receiver.set_mss(kMss);
-    receiver.negotiate(false, sack);
+    receiver.negotiate(false, sack, false);
     (void)receiver.window_to_advertise(true);
   }
   /// A data segment `offset` bytes after the first byte of the stream.

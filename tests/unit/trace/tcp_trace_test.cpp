@@ -62,7 +62,8 @@ TEST(TraceHandshake, ActiveOpenStatesAndSegments) {
   EXPECT_THAT(out[0], HasSubstr("10.0.0.2:80 > 10.0.0.1:40000"));
   EXPECT_THAT(out[0], HasSubstr("[S]   seq 0 win"));
   EXPECT_THAT(out[0], HasSubstr("<mss 1460,wscale"));
-  EXPECT_THAT(out[0], HasSubstr("sackOK>"));
+  EXPECT_THAT(out[0], HasSubstr("sackOK,TS val "));  // timestamps offered (RFC 7323)
+  EXPECT_THAT(out[0], HasSubstr(" ecr 0>"));
   EXPECT_THAT(out[0], HasSubstr(": SYN"));
   EXPECT_THAT(out[1], HasSubstr("[.]   seq 1 ack 1 win"));
   EXPECT_THAT(out[1], HasSubstr("ACK of SYN-ACK"));

@@ -1,0 +1,44 @@
+// Spurious retransmissions (RFC 3522 Eifel detection): with timestamps the
+// ACK that covers a retransmission tells which copy arrived. If it echoes a
+// TSval older than the retransmission's, the original got there, the "loss"
+// was delay or reordering, and the window reduction is taken back as Linux
+// does (tcp_try_undo_recovery, tcp_try_undo_loss), not halved for nothing.
+#include "stack/tcp/sender.hpp"
+
+namespace tapstack::tcp {
+
+void Sender::note_reduction(std::uint32_t cwnd, std::uint32_t ssthresh, bool timeout,
+                            Instant now) {
+  if (ts_ == nullptr || !ts_->enabled()) return;
+  if (undo_) {
+    // A further retransmission of the same episode: the first one's TSval
+    // and the window before the episode still decide.
+    undo_->timeout = undo_->timeout || timeout;
+    return;
+  }
+  undo_ = UndoPoint{ts_->clock(now), cwnd, ssthresh, timeout};
+}
+
+void Sender::check_spurious(const Segment& seg, Instant now) {
+  // RFC 3522 §2: only the first ACK that covers the retransmission decides.
+  const UndoPoint point = *undo_;
+  undo_.reset();
+  if (!ts_->echo_before(seg, point.tsval)) return;
+  const std::uint32_t cwnd = cc_->cwnd();
+  const std::uint32_t ssthresh = cc_->ssthresh();
+  cc_->undo(point.cwnd, point.ssthresh);
+  if (point.timeout) {
+    ++counters_.spurious_rto_undone;
+    // RFC 4015 §4: the originals are being acknowledged, so new data goes
+    // next instead of a go-back-N resend of what the peer already has.
+    rto_lost_end_.reset();
+    snd_.nxt = snd_.max;
+  } else {
+    ++counters_.spurious_fast_retransmits_undone;
+  }
+  trace_.event(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cwnd, ssthresh, 0,
+               point.timeout ? "spurious RTO (Eifel, RFC 3522): reduction undone"
+                             : "spurious fast retransmit (Eifel, RFC 3522): reduction undone");
+}
+
+}  // namespace tapstack::tcp
