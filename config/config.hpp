@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "stack/tcp/tcp_types.hpp"
 #include "stack/wire/address.hpp"
 
 namespace tapstack::config {
@@ -107,6 +108,7 @@ struct TcpConfig {
   bool syn_cookies = true;                 // RFC 4987
   bool window_scaling = true;              // RFC 7323
   bool timestamps = true;                  // RFC 7323 §3: TSopt, PAWS, RTTM
+  tcp::CongestionAlgorithm congestion = tcp::CongestionAlgorithm::Cubic;  // TCP_CONGESTION per socket
   std::uint16_t ephemeral_low = 32768;     // local ports for connect() and bind(port 0)
   std::uint16_t ephemeral_high = 60999;
 

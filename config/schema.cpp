@@ -120,6 +120,13 @@ Parsed<LogLevel> parse_level(std::string_view text) {
   return Refusal{"is not a log level"};
 }
 
+// [tcp] congestion: the config spells NewReno "newreno"; TCP_CONGESTION says "reno", as Linux.
+Parsed<tcp::CongestionAlgorithm> parse_congestion(std::string_view text) {
+  if (text == "cubic") return tcp::CongestionAlgorithm::Cubic;
+  if (text == "newreno") return tcp::CongestionAlgorithm::NewReno;
+  return Refusal{"is not a congestion control algorithm"};
+}
+
 // "0660", "660" or "0o660": octal digits only, as chmod(1) takes them.
 std::optional<std::int64_t> parse_octal(std::string_view text) {
   if (text.substr(0, 2) == "0o") text.remove_prefix(2);
@@ -443,6 +450,10 @@ std::vector<Section> build_sections() {
                        "offer the window scale option (RFC 7323)"),
            tcp.boolean("timestamps", &TcpConfig::timestamps,
                        "offer timestamps: PAWS, RTT from echoes, spurious retransmissions undone (RFC 7323, RFC 3522)"),
+           tcp.text<tcp::CongestionAlgorithm>(
+               "congestion", &TcpConfig::congestion, parse_congestion, "cubic or newreno",
+               "congestion control: CUBIC (RFC 9438) with HyStart++ (RFC 9406), or NewReno "
+               "(RFC 6582); per socket: TCP_CONGESTION"),
            tcp.integer("ephemeral_low", &TcpConfig::ephemeral_low, {1'024, 65'535},
                        "lowest local port picked for connect() and bind to port 0"),
            tcp.integer("ephemeral_high", &TcpConfig::ephemeral_high, {1'024, 65'535},

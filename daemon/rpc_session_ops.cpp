@@ -21,6 +21,20 @@ rpc::Endpoint endpoint(wire::Ipv4Address address, std::uint16_t port) {
   return {address.value(), port};
 }
 
+static_assert(static_cast<int>(rpc::Congestion::Reno) ==
+              static_cast<int>(tcp::CongestionAlgorithm::NewReno));
+static_assert(static_cast<int>(rpc::Congestion::Cubic) ==
+              static_cast<int>(tcp::CongestionAlgorithm::Cubic));
+
+/// TCP_CONGESTION carries the algorithm's number; the client maps names.
+Result<void> set_congestion(tcp::TcpLayer& tcp, SocketId id, std::int32_t value) {
+  if (value != static_cast<int>(rpc::Congestion::Reno) &&
+      value != static_cast<int>(rpc::Congestion::Cubic)) {
+    return Errc::InvalidArgument;
+  }
+  return tcp.set_congestion(id, static_cast<tcp::CongestionAlgorithm>(value));
+}
+
 }  // namespace
 
 // TCP: the FIN itself comes from the data fd — libtapstack shuts down its end
@@ -88,6 +102,10 @@ void RpcSession::on_setsockopt(const rpc::Request& request) {
     case rpc::SockOpt::NoDelay:
       r = udp ? Result<void>(Errc::NotSupported) : server_.stack().tcp.set_nodelay(bridge->id(), on);
       break;
+    case rpc::SockOpt::Congestion:
+      r = udp ? Result<void>(Errc::NotSupported)
+              : set_congestion(server_.stack().tcp, bridge->id(), body.value);
+      break;
     case rpc::SockOpt::KeepAlive:
       r = udp ? Result<void>() : server_.stack().tcp.set_keepalive(bridge->id(), on, server_.driver().now());
       break;
@@ -115,6 +133,10 @@ void RpcSession::on_getsockopt(const rpc::Request& request) {
   rpc::SockOptReply value;
   if (body.option == rpc::SockOpt::Error) {
     value.value = to_errno(bridge->take_error());
+  } else if (bridge->kind() != SocketBridge::Kind::Udp && body.option == rpc::SockOpt::Congestion) {
+    auto algorithm = server_.stack().tcp.congestion(bridge->id());
+    if (!algorithm) return send(rpc::error_reply(request.type, request.id, to_errno(algorithm.error())));
+    value.value = static_cast<std::int32_t>(*algorithm);
   } else if (bridge->kind() != SocketBridge::Kind::Udp &&
              (body.option == rpc::SockOpt::RcvBuf || body.option == rpc::SockOpt::SndBuf)) {
     auto info = server_.stack().tcp.info(bridge->id());

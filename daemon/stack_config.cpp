@@ -69,6 +69,7 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
   out.tcp.syn_cookies = tcp.syn_cookies;
   out.tcp.window_scaling = tcp.window_scaling;
   out.tcp.timestamps = tcp.timestamps;
+  out.tcp.congestion = tcp.congestion;
   out.tcp.ephemeral_low = tcp.ephemeral_low;
   out.tcp.ephemeral_high = tcp.ephemeral_high;
 

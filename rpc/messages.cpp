@@ -35,4 +35,12 @@ const char* to_string(MessageType type) {
   return "unknown";
 }
 
+const char* congestion_name(Congestion c) { return c == Congestion::Reno ? "reno" : "cubic"; }
+
+std::optional<Congestion> congestion_from_name(std::string_view name) {
+  if (name == "reno") return Congestion::Reno;
+  if (name == "cubic") return Congestion::Cubic;
+  return std::nullopt;
+}
+
 }  // namespace tapstack::rpc

@@ -3,7 +3,9 @@
 // reference). Socket operations are small binary structs; read-only
 // introspection (status, sockets, arp, counters) carries a JSON document.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -63,7 +65,16 @@ enum class SockOpt : std::uint8_t {
   NoDelay = 6,    // TCP_NODELAY
   Linger = 7,     // value: on/off, value2: seconds
   Broadcast = 8,  // UDP
+  Congestion = 9, // TCP_CONGESTION: value 1 NewReno ("reno"), 2 CUBIC (tcp::CongestionAlgorithm)
 };
+
+/// TCP_CONGESTION's value in the RPC: the algorithm's number, named by the
+/// client as Linux names it (the stack's tcp::CongestionAlgorithm numbers).
+enum class Congestion : std::int32_t { Reno = 1, Cubic = 2 };
+/// "reno", "cubic".
+const char* congestion_name(Congestion c);
+/// The algorithm Linux calls `name`, if the stack has it.
+std::optional<Congestion> congestion_from_name(std::string_view name);
 
 // ---- requests (client → daemon) ----
 

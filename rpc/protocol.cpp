@@ -129,7 +129,7 @@ void put(Writer& w, const SockOptRequest& m) {
 bool get(Reader& r, SockOptRequest& m) {
   std::uint8_t opt = 0;
   if (!r.u32(m.handle) || !r.u8(opt) || !r.i32(m.value) || !r.i32(m.value2)) return false;
-  if (opt < 1 || opt > 8) return r.fail();
+  if (opt < 1 || opt > static_cast<std::uint8_t>(SockOpt::Congestion)) return r.fail();
   m.option = static_cast<SockOpt>(opt);
   return true;
 }

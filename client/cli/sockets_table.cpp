@@ -96,9 +96,10 @@ std::string internals(const json& s, const std::string& state) {
   }
   return "      snd_una " + text(s["snd_una"]) + " snd_nxt " + text(s["snd_nxt"]) + " rcv_nxt " +
          text(s["rcv_nxt"]) + " snd_wnd " + text(s["snd_wnd"]) + " rcv_wnd " + text(s["rcv_wnd"]) +
-         " mss " + text(s["mss"]) + " cwnd " + text(s["cwnd"]) + " ssthresh " +
-         ssthresh_text(s["ssthresh"]) + "\n      srtt " + millis(number(s["srtt_us"])) +
-         " rttvar " + millis(number(s["rttvar_us"])) + " rto " + millis(number(s["rto_us"])) +
+         " mss " + text(s["mss"]) + "\n      " + text(s["congestion"]) + " cwnd " +
+         text(s["cwnd"]) + " ssthresh " + ssthresh_text(s["ssthresh"]) + " srtt " +
+         millis(number(s["srtt_us"])) + " rttvar " + millis(number(s["rttvar_us"])) +
+         " rto " + millis(number(s["rto_us"])) + " minrtt " + millis(number(s["min_rtt_us"])) +
          " retrans " + text(s["retransmits"]) + " sent " + text(s["bytes_sent"]) + " rcvd " +
          text(s["bytes_received"]) + timestamps_text(s) + "\n";
 }

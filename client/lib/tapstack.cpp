@@ -15,6 +15,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "client/lib/connection.hpp"
@@ -195,8 +196,31 @@ int get_name(int fd, sockaddr* addr, socklen_t* len, rpc::MessageType type) {
   });
 }
 
+constexpr std::size_t kCongestionNameMax = 16;  // Linux TCP_CA_NAME_MAX, with the NUL
+
+/// TCP_CONGESTION's value: a name, NUL-terminated or not, read as Linux
+/// reads it; ENOENT for an algorithm the stack does not have.
+int congestion_value(const void* value, socklen_t len, std::int32_t& out) {
+  if (!value || len < 1) return EINVAL;
+  const auto* text = static_cast<const char*>(value);
+  const std::string_view name(text, ::strnlen(text, std::min<std::size_t>(len, kCongestionNameMax - 1)));
+  const auto algorithm = rpc::congestion_from_name(name);
+  if (!algorithm) return ENOENT;
+  out = static_cast<std::int32_t>(*algorithm);
+  return 0;
+}
+
+/// A name option's reply as Linux writes it: zero-padded to *len, at most 16 bytes.
+void put_name(const char* name, void* value, socklen_t* len) {
+  const std::size_t n = std::min<std::size_t>(*len, kCongestionNameMax);
+  std::memset(value, 0, n);
+  std::memcpy(value, name, std::min(n, std::strlen(name)));
+  *len = static_cast<socklen_t>(n);
+}
+
 bool option_of(int level, int name, rpc::SockOpt& out) {
   if (level == IPPROTO_TCP && name == TCP_NODELAY) return out = rpc::SockOpt::NoDelay, true;
+  if (level == IPPROTO_TCP && name == TCP_CONGESTION) return out = rpc::SockOpt::Congestion, true;
   if (level != SOL_SOCKET) return false;
   switch (name) {
     case SO_REUSEADDR: out = rpc::SockOpt::ReuseAddr; return true;
@@ -354,6 +378,8 @@ int ts_setsockopt(int fd, int level, int name, const void* value, socklen_t len)
     std::memcpy(&l, value, sizeof l);
     v = l.l_onoff;
     v2 = l.l_linger;
+  } else if (option == rpc::SockOpt::Congestion) {
+    if (const int e = congestion_value(value, len, v); e != 0) return fail(e);
   } else {
     if (!value || len < static_cast<socklen_t>(sizeof(int))) return fail(EINVAL);
     std::memcpy(&v, value, sizeof v);
@@ -379,6 +405,8 @@ int ts_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
       const linger l{got.value, got.value2};
       std::memcpy(value, &l, std::min<std::size_t>(*len, sizeof l));
       *len = std::min<socklen_t>(*len, sizeof l);
+    } else if (option == rpc::SockOpt::Congestion) {
+      put_name(rpc::congestion_name(static_cast<rpc::Congestion>(got.value)), value, len);
     } else {
       std::memcpy(value, &got.value, std::min<std::size_t>(*len, sizeof got.value));
       *len = std::min<socklen_t>(*len, sizeof got.value);

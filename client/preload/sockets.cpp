@@ -74,7 +74,7 @@ void remember_option(int fd, int level, int name, const void* value, socklen_t l
 }
 
 bool stack_option(int level, int name) {
-  if (level == IPPROTO_TCP) return name == TCP_NODELAY;
+  if (level == IPPROTO_TCP) return name == TCP_NODELAY || name == TCP_CONGESTION;
   if (level != SOL_SOCKET) return false;
   return name == SO_REUSEADDR || name == SO_KEEPALIVE || name == SO_RCVBUF || name == SO_SNDBUF ||
          name == SO_LINGER || name == SO_BROADCAST;
@@ -213,6 +213,9 @@ int getsockopt_stack(int fd, const StackSocket& s, int level, int name, void* va
   if (!s.inherited && (name == SO_ERROR || name == SO_RCVBUF || name == SO_SNDBUF) && level == SOL_SOCKET) {
     return with_daemon([&] { return ts_getsockopt(fd, level, name, value, len); });
   }
+  if (!s.inherited && level == IPPROTO_TCP && name == TCP_CONGESTION) {  // the stack's truth
+    return with_daemon([&] { return ts_getsockopt(fd, level, name, value, len); });
+  }
   for (const auto& o : s.options) {  // what the program set, read back
     if (o.level == level && o.name == name && value && len) {
       std::memcpy(value, o.value.data(), std::min<std::size_t>(*len, o.value.size()));
@@ -221,10 +224,11 @@ int getsockopt_stack(int fd, const StackSocket& s, int level, int name, void* va
     }
   }
   // Read by iperf3 and monitoring code: all of it defined. The stack's own
-  // figures are in `tapstack sockets -i`; its congestion control is NewReno
-  // (RFC 6582), which Linux names "reno".
+  // figures are in `tapstack sockets -i`. A socket inherited across fork
+  // belongs to another session, which alone may ask: it says the built-in
+  // default, CUBIC.
   if (level == IPPROTO_TCP && name == TCP_INFO) return put_padded({}, sizeof(tcp_info), value, len);
-  if (level == IPPROTO_TCP && name == TCP_CONGESTION) return put_padded("reno", kCongestionNameMax, value, len);
+  if (level == IPPROTO_TCP && name == TCP_CONGESTION) return put_padded("cubic", kCongestionNameMax, value, len);
   return put_int(0, value, len);
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "stack/tcp/cubic.hpp"
+
 namespace tapstack::tcp {
 namespace {
 
@@ -10,25 +12,33 @@ std::uint32_t initial_window(std::uint32_t mss) {
   return std::min(10 * mss, std::max(2 * mss, 14600u));
 }
 
-/// RFC 5681 §3.1 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS).
-std::uint32_t halve(std::uint32_t flight, std::uint32_t mss) {
-  return std::max(flight / 2, 2 * mss);
-}
-
 }  // namespace
 
-NewReno::NewReno(std::uint32_t mss) : mss_(mss), cwnd_(initial_window(mss)) {}
+const char* congestion_name(CongestionAlgorithm a) {
+  return a == CongestionAlgorithm::NewReno ? "reno" : "cubic";
+}
 
-void NewReno::on_ack(std::uint32_t acked, std::uint32_t flight, bool full) {
+std::unique_ptr<CongestionControl> make_congestion_control(CongestionAlgorithm algorithm,
+                                                           std::uint32_t mss) {
+  if (algorithm == CongestionAlgorithm::NewReno) return std::make_unique<NewReno>(mss);
+  return std::make_unique<Cubic>(mss);
+}
+
+CongestionControl::CongestionControl(std::uint32_t mss)
+    : mss_(mss), cwnd_(initial_window(mss)) {}
+
+void CongestionControl::on_ack(const AckEvent& ack) {
   if (in_recovery_) {
-    if (full) {
+    if (ack.full) {
       // RFC 6582 §3.2 step 6, option 1: deflate to min(ssthresh, FlightSize + SMSS).
-      cwnd_ = std::min(ssthresh_, flight + mss_);
+      cwnd_ = std::min(ssthresh_, ack.flight + mss_);
       in_recovery_ = false;
+      phase_ = "recovery done: cwnd deflated";
     } else {
       // Step 5 (partial ACK): deflate by the amount acked, add back one SMSS.
-      cwnd_ = (cwnd_ > acked ? cwnd_ - acked : 0) + mss_;
+      cwnd_ = (cwnd_ > ack.acked ? cwnd_ - ack.acked : 0) + mss_;
       cwnd_ = std::max(cwnd_, mss_);
+      phase_ = "partial ACK in recovery";
     }
     return;
   }
@@ -36,51 +46,74 @@ void NewReno::on_ack(std::uint32_t acked, std::uint32_t flight, bool full) {
   // the sender. A flow held back by the receiver's window or the application
   // would otherwise raise cwnd to sizes the network never carried. In slow
   // start half a window in flight counts (cwnd doubles per round trip).
-  const std::uint32_t was_in_flight = flight + acked;
+  const std::uint32_t was_in_flight = ack.flight + ack.acked;
   const bool cwnd_limited =
       cwnd_ < ssthresh_ ? was_in_flight >= cwnd_ / 2 : was_in_flight + mss_ >= cwnd_;
-  if (!cwnd_limited) return;
-  if (cwnd_ < ssthresh_) {
-    // RFC 5681 §3.1 slow start, with RFC 3465 L = 2*SMSS.
-    cwnd_ += std::min(acked, 2 * mss_);
+  if (cwnd_limited) {
+    grow(ack);
   } else {
-    // Congestion avoidance by appropriate byte counting (RFC 3465 §2.1).
-    ca_acked_ += acked;
-    if (ca_acked_ >= cwnd_) {
-      ca_acked_ -= cwnd_;
-      cwnd_ += mss_;
-    }
+    on_not_limited();
   }
 }
 
-void NewReno::on_enter_recovery(std::uint32_t flight) {
-  ssthresh_ = halve(flight, mss_);
+void CongestionControl::on_enter_recovery(std::uint32_t flight, Instant now) {
+  ssthresh_ = reduce(flight, now, false);
   cwnd_ = ssthresh_ + 3 * mss_;  // RFC 6582 §3.2 step 2
-  ca_acked_ = 0;
   in_recovery_ = true;
 }
 
-void NewReno::on_dup_ack() {
+void CongestionControl::on_dup_ack() {
   if (in_recovery_) cwnd_ += mss_;  // step 3: inflate
 }
 
-void NewReno::on_timeout(std::uint32_t flight) {
-  ssthresh_ = halve(flight, mss_);
+void CongestionControl::on_timeout(std::uint32_t flight, Instant now) {
+  ssthresh_ = reduce(flight, now, true);
   cwnd_ = mss_;  // RFC 5681 §3.1: loss window = 1 SMSS
-  ca_acked_ = 0;
   in_recovery_ = false;
 }
 
-void NewReno::set_mss(std::uint32_t mss) {
+void CongestionControl::set_mss(std::uint32_t mss) {
   mss_ = mss;
   cwnd_ = std::max(cwnd_, mss_);
 }
 
-void NewReno::undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh) {
+void CongestionControl::take_window(const CongestionControl& from) {
+  cwnd_ = from.cwnd_;
+  ssthresh_ = from.ssthresh_;
+  in_recovery_ = from.in_recovery_;
+}
+
+void CongestionControl::undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh) {
   cwnd_ = std::max(cwnd_, prior_cwnd);
   ssthresh_ = std::max(ssthresh_, prior_ssthresh);
-  ca_acked_ = 0;
   in_recovery_ = false;
+}
+
+void CongestionControl::slow_start(std::uint32_t acked, std::uint32_t limit,
+                                   std::uint32_t divisor) {
+  cwnd_ += std::min(acked, limit * mss_) / divisor;
+}
+
+void NewReno::grow(const AckEvent& ack) {
+  if (cwnd_ < ssthresh_) {
+    slow_start(ack.acked, 2);  // RFC 3465 L = 2*SMSS
+    phase_ = "slow start";
+    return;
+  }
+  // Congestion avoidance by appropriate byte counting (RFC 3465 §2.1).
+  phase_ = "congestion avoidance";
+  ca_acked_ += ack.acked;
+  if (ca_acked_ >= cwnd_) {
+    ca_acked_ -= cwnd_;
+    cwnd_ += mss_;
+  }
+}
+
+std::uint32_t NewReno::reduce(std::uint32_t flight, Instant /*now*/, bool timeout) {
+  ca_acked_ = 0;
+  phase_ = timeout ? "RTO: ssthresh = flight/2, cwnd = loss window" : "loss: ssthresh = flight/2";
+  // RFC 5681 §3.1 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS).
+  return std::max(flight / 2, 2 * mss_);
 }
 
 }  // namespace tapstack::tcp

@@ -15,7 +15,7 @@ Sender::Sender(const TcpSettings& settings, TcpCounters& counters, const ConnTra
       trace_(trace),
       sink_(sink),
       rtt_(settings.rto_initial, settings.rto_min, settings.rto_max),
-      cc_(std::make_unique<NewReno>(536)),
+      cc_(make_congestion_control(settings.congestion, 536)),
       buf_(settings.send_buffer) {}
 
 void Sender::set_buffer(std::size_t bytes) { buf_.resize(std::max<std::size_t>(bytes, 1)); }
@@ -33,7 +33,14 @@ void Sender::negotiate(std::uint32_t mss, std::uint8_t peer_shift, bool sack) {
   snd_.mss = mss;
   snd_.wnd_shift = peer_shift;
   sack_ok_ = sack;
-  cc_ = std::make_unique<NewReno>(mss);
+  cc_ = make_congestion_control(cc_->algorithm(), mss);
+}
+
+void Sender::set_congestion(CongestionAlgorithm algorithm) {
+  if (algorithm == cc_->algorithm()) return;
+  auto next = make_congestion_control(algorithm, snd_.mss);
+  next->take_window(*cc_);
+  cc_ = std::move(next);
 }
 
 void Sender::init_window(std::uint32_t wnd, SeqNum wl1, SeqNum wl2) {
@@ -144,11 +151,8 @@ void Sender::grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now) {
   const bool full = seq_ge(ack, snd_.recover);
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
-  cc_->on_ack(acked, flight(), full);
-  trace_cwnd(now, cwnd, ssthresh,
-             recovering ? (full ? "recovery done: cwnd deflated" : "partial ACK in recovery")
-             : cwnd < ssthresh ? "slow start"
-                               : "congestion avoidance");
+  cc_->on_ack({acked, flight(), full, now, ack, snd_.nxt, ack_rtt_.on_ack(ack, now), rtt_.srtt()});
+  trace_cwnd(now, cwnd, ssthresh, cc_->phase());
   // RFC 6582 §3.2 step 5: a partial ACK retransmits the next missing
   // segment. Not with SACK: in a deep pipe most partial ACKs only mean the
   // data above is still on its way; RFC 6675 finds the lost data instead.

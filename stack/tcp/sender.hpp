@@ -16,6 +16,7 @@
 
 #include "stack/base/bytes.hpp"
 #include "stack/base/time.hpp"
+#include "stack/tcp/ack_rtt.hpp"
 #include "stack/tcp/buffers.hpp"
 #include "stack/tcp/congestion.hpp"
 #include "stack/tcp/conn_trace.hpp"
@@ -124,6 +125,8 @@ class Sender {
   /// The connection's RFC 7323 state: RTT samples from echoes (§4) and
   /// spurious retransmission detection (RFC 3522) while it is enabled.
   void set_timestamps(const Timestamps* ts) { ts_ = ts; }
+  /// TCP_CONGESTION: a new controller, which keeps cwnd and ssthresh (as Linux).
+  void set_congestion(CongestionAlgorithm algorithm);
 
   // --- handshake (sender.cpp) ---
   /// Sends, or resends, our SYN (or SYN-ACK) with `options`.
@@ -190,6 +193,7 @@ class Sender {
   const SendTimers& timers() const { return timers_; }
   const CongestionControl& congestion() const { return *cc_; }
   const RttEstimator& rtt() const { return rtt_; }
+  std::optional<Duration> min_rtt() const { return ack_rtt_.min_rtt(); }
   bool sack_enabled() const { return sack_ok_; }
   std::uint64_t retransmits() const { return retransmits_; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
@@ -269,6 +273,7 @@ class Sender {
   SendTimers timers_;
   RttEstimator rtt_;
   std::unique_ptr<CongestionControl> cc_;
+  AckRttSampler ack_rtt_;  // per-ACK RTT samples for the controller
   ByteRing buf_;  // byte 0 is SND.UNA once the SYN is acknowledged
   SackScoreboard sacked_;
   std::vector<Retransmission> rexmits_;  // SACK recovery's retransmissions in flight

@@ -91,7 +91,7 @@ void Sender::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
-  cc_->on_enter_recovery(snd_.max.since(snd_.una));
+  cc_->on_enter_recovery(snd_.max.since(snd_.una), now);
   trace_cwnd(now, cwnd, ssthresh, why);
   note_reduction(cwnd, ssthresh, false, now);
   ++counters_.fast_retransmits;
@@ -245,8 +245,8 @@ void Sender::on_retransmit_timeout(Instant now) {
   // RFC 5681 §3.1 eq. 4 and loss window; RFC 6582 §4: recover = highest sent.
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
-  cc_->on_timeout(snd_.max.since(snd_.una));
-  trace_cwnd(now, cwnd, ssthresh, "RTO: ssthresh = flight/2, cwnd = loss window");
+  cc_->on_timeout(snd_.max.since(snd_.una), now);
+  trace_cwnd(now, cwnd, ssthresh, cc_->phase());
   note_reduction(cwnd, ssthresh, true, now);
   snd_.recover = snd_.max;
   dup_acks_ = 0;

@@ -151,10 +151,12 @@ void Sender::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, co
     ++retransmits_;
     ++counters_.retransmits;
     rtt_timing_.reset();
+    ack_rtt_.on_retransmit();
     trace_.event(TraceKind::Retransmit, now, seq.raw(), len, retries_, rtt_.rto().count(), 0,
                  why);
   } else {
     if (!rtt_timing_) rtt_timing_ = std::make_pair(end, now);
+    ack_rtt_.on_send(end, now);
     timers_.probe.reset();  // RFC 8985 §7.2: new data reschedules the PTO
   }
   // More than a segment's payload is a super-segment for the link to cut.

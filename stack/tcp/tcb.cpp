@@ -204,11 +204,13 @@ TcpSocketInfo Tcb::info() const {
   i.snd_wscale = snd.wnd_shift;
   i.rcv_wscale = rcv.wnd_shift;
   i.mss = snd.mss;
+  i.congestion = sender_.congestion().algorithm();
   i.cwnd = sender_.congestion().cwnd();
   i.ssthresh = sender_.congestion().ssthresh();
   i.srtt = sender_.rtt().srtt();
   i.rttvar = sender_.rtt().rttvar();
   i.rto = sender_.rtt().rto();
+  i.min_rtt = sender_.min_rtt().value_or(Duration{0});
   i.retransmits = sender_.retransmits();
   i.bytes_sent = sender_.bytes_sent();
   i.bytes_received = receiver_.bytes_received();

@@ -77,6 +77,7 @@ class Tcb {
 
   // --- per-socket options ---
   void set_nodelay(bool on) { sender_.set_nodelay(on); }
+  void set_congestion(CongestionAlgorithm algorithm) { sender_.set_congestion(algorithm); }
   void set_keepalive(bool on, Instant now);
   /// Sets buffer sizes; only before the handshake (window scale is fixed then).
   bool set_buffers(std::size_t send_bytes, std::size_t recv_bytes);

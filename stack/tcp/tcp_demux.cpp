@@ -208,6 +208,7 @@ void TcpLayer::on_listen_syn(std::uint32_t listener_index, const Segment& seg, I
   Slot& s = slots_[*index];
   s.parent = id_of(listener_index);
   s.nodelay = ls.nodelay;
+  s.congestion = ls.congestion;
   s.keepalive = ls.keepalive;
   s.buffers = ls.buffers;
   const FourTuple tuple{seg.dst, seg.header.dst_port, seg.src, seg.header.src_port};
@@ -280,6 +281,7 @@ void TcpLayer::on_cookie_ack(std::uint32_t listener_index, const Segment& seg, I
   Slot& s = slots_[*index];
   s.parent = id_of(listener_index);
   s.nodelay = slots_[listener_index].nodelay;
+  s.congestion = slots_[listener_index].congestion;
   const FourTuple tuple{seg.dst, seg.header.dst_port, seg.src, seg.header.src_port};
   Tcb& t = make_tcb(*index, tuple);
   t.set_announce(false);

@@ -111,6 +111,7 @@ Tcb& TcpLayer::make_tcb(std::uint32_t index, const FourTuple& tuple) {
   s.tcb->set_timestamp_offset(isn_.timestamp_offset(tuple));
   if (s.buffers) (void)s.tcb->set_buffers(s.buffers->first, s.buffers->second);
   s.tcb->set_nodelay(s.nodelay);
+  if (s.congestion) s.tcb->set_congestion(*s.congestion);
   connections_[tuple] = index;
   return *s.tcb;
 }
@@ -286,6 +287,21 @@ Result<void> TcpLayer::set_nodelay(SocketId id, bool on) {
   s->nodelay = on;
   if (s->tcb) s->tcb->set_nodelay(on);
   return {};
+}
+
+Result<void> TcpLayer::set_congestion(SocketId id, CongestionAlgorithm algorithm) {
+  Slot* s = slot_for(id);
+  if (s == nullptr) return Errc::BadDescriptor;
+  s->congestion = algorithm;
+  if (s->tcb) s->tcb->set_congestion(algorithm);
+  return {};
+}
+
+Result<CongestionAlgorithm> TcpLayer::congestion(SocketId id) const {
+  const Slot* s = slot_for(id);
+  if (s == nullptr) return Errc::BadDescriptor;
+  if (s->tcb) return s->tcb->sender().congestion().algorithm();
+  return s->congestion.value_or(settings_.congestion);
 }
 
 Result<void> TcpLayer::set_keepalive(SocketId id, bool on, Instant now) {

@@ -65,6 +65,9 @@ class TcpLayer final : public net::TransportProtocol {
   /// Sends RST if connected, and releases the id (RFC 9293 §3.10.5).
   void abort(SocketId id, Instant now);
   Result<void> set_nodelay(SocketId id, bool on);
+  /// TCP_CONGESTION: before connect/listen, or on a connection (which keeps its window).
+  Result<void> set_congestion(SocketId id, CongestionAlgorithm algorithm);
+  Result<CongestionAlgorithm> congestion(SocketId id) const;
   Result<void> set_keepalive(SocketId id, bool on, Instant now);
   /// Only before connect/listen.
   Result<void> set_buffer_sizes(SocketId id, std::size_t send_bytes, std::size_t recv_bytes);
@@ -104,6 +107,7 @@ class TcpLayer final : public net::TransportProtocol {
     std::uint16_t bound_port = 0;
     bool nodelay = false;
     bool keepalive = false;
+    std::optional<CongestionAlgorithm> congestion;  // none: settings_.congestion
     std::optional<std::pair<std::size_t, std::size_t>> buffers;
     std::unique_ptr<Tcb> tcb;
     std::unique_ptr<Listener> listener;

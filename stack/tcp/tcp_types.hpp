@@ -45,6 +45,15 @@ constexpr bool may_recv(TcpState s) {
   return s == TcpState::Established || s == TcpState::FinWait1 || s == TcpState::FinWait2;
 }
 
+/// Congestion control algorithms; the values travel in the RPC (TCP_CONGESTION).
+enum class CongestionAlgorithm : std::uint8_t {
+  NewReno = 1,  // RFC 5681, RFC 6582
+  Cubic = 2,    // RFC 9438 with HyStart++ (RFC 9406)
+};
+
+/// The name Linux gives it (TCP_CONGESTION, ss -i): "reno", "cubic".
+const char* congestion_name(CongestionAlgorithm a);
+
 /// Tunables, with Linux-like defaults.
 struct TcpSettings {
   std::size_t send_buffer = 256 * 1024;
@@ -72,6 +81,7 @@ struct TcpSettings {
   bool window_scaling = true;                // RFC 7323
   bool sack = true;  // RFC 2018: offer SACK, report out-of-order data, recover by RFC 6675
   bool timestamps = true;  // RFC 7323: offer TSopt; PAWS, RTTM and Eifel when both sides send it
+  CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;  // Linux's default; TCP_CONGESTION per socket
   /// The link cuts TCP super-segments into MSS-sized ones (segmentation
   /// offload, FrameSink::transmit_segmented): new data may leave as one
   /// segment of up to this many payload bytes (clamped to what fits one
@@ -93,8 +103,10 @@ struct TcpSocketInfo {
   std::uint32_t snd_wnd = 0, rcv_wnd = 0;
   std::uint8_t snd_wscale = 0, rcv_wscale = 0;
   std::uint32_t mss = 0;
+  CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
   std::uint32_t cwnd = 0, ssthresh = 0;
   Duration srtt{0}, rttvar{0}, rto{0};
+  Duration min_rtt{0};  // least RTT seen; 0 before the first sample
   std::uint64_t retransmits = 0;
   std::uint64_t bytes_sent = 0, bytes_received = 0;
   bool timestamps = false;       // RFC 7323 TSopt negotiated

@@ -63,13 +63,24 @@ def nonblocking_connect(port, expect):
 
 
 def tcp_info_and_congestion(s):
-    """iperf3 and others read TCP_INFO and TCP_CONGESTION: the whole buffer
+    """iperf3 and others read TCP_INFO and TCP_CONGESTION (and may set the
+    latter, which the stack then uses and reports): the whole buffer
     must come back defined (Linux fills min(len, sizeof tcp_info); 104
     is the classic size)."""
     info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
     check("TCP_INFO fills the buffer asked for, with zeros", len(info) == 104 and not any(info), info.hex())
     ca = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
-    check("TCP_CONGESTION names the stack's NewReno", ca.rstrip(b"\0") == b"reno", repr(ca))
+    check("TCP_CONGESTION names the stack's default, CUBIC", ca == b"cubic".ljust(16, b"\0"), repr(ca))
+    # Set on the connection, read back from the stack; Linux's names only.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"reno")
+    ca = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+    check("TCP_CONGESTION set to reno reads back reno", ca.rstrip(b"\0") == b"reno", repr(ca))
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"newreno")
+        check("TCP_CONGESTION newreno is refused", False)
+    except OSError as e:
+        check("TCP_CONGESTION newreno is refused with ENOENT", e.errno == errno.ENOENT, os.strerror(e.errno))
+    check("echo after switching to reno", echo_once(s) == b"hello")
 
 
 def dual_stack():

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -104,6 +105,74 @@ INSTANTIATE_TEST_SUITE_P(
                       TransferParam{0.05, 10 * kMiB, 3}, TransferParam{0.20, 2 * kMiB, 4},
                       TransferParam{0.01, 2 * kMiB, 5}, TransferParam{0.05, 2 * kMiB, 6},
                       TransferParam{0.20, kMiB / 4, 7}, TransferParam{0.20, kMiB / 4, 8}));
+
+/// The reasons of cwnd events: which congestion control phases ran.
+class CwndPhases final : public TraceSink {
+ public:
+  void on_trace(const TraceEvent& e) override {
+    if (e.kind == TraceKind::CongestionChange) reasons.insert(e.reason);
+  }
+  bool any(std::string_view part) const {
+    for (const auto& r : reasons) {
+      if (r.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::set<std::string> reasons;
+};
+
+// (algorithm, loss, seed)
+using CongestionParam = std::tuple<tcp::CongestionAlgorithm, double, std::uint64_t>;
+
+class CongestionTransfer : public ::testing::TestWithParam<CongestionParam> {};
+
+// 100 Mbit/s, 40 ms RTT, random loss: each algorithm delivers every byte
+// and runs its own phases.
+TEST_P(CongestionTransfer, LossyDelayedLinkEveryByteChecked) {
+  const auto [algorithm, loss, seed] = GetParam();
+  const bool cubic = algorithm == tcp::CongestionAlgorithm::Cubic;
+  SCOPED_TRACE(std::string(tcp::congestion_name(algorithm)) + " loss=" + std::to_string(loss));
+  LinkConfig link;
+  link.loss = loss;
+  link.delay = 20ms;
+  link.jitter = 200us;
+  tcp::TcpSettings s;
+  s.congestion = algorithm;
+  CwndPhases phases;
+  SimNetwork net(link, link, s, seed, &phases);
+  const TransferResult r = run_transfer(net, 4 * kMiB, seed);
+  expect_complete(r, 4 * kMiB);
+  EXPECT_TRUE(phases.any("fast recovery"));
+  EXPECT_EQ(phases.any("CUBIC"), cubic);
+  EXPECT_EQ(phases.any("congestion avoidance"), !cubic);
+  const double secs = static_cast<double>(to_micros(r.end)) / 1e6;
+  std::printf("  %s, loss %.1f%%: %.2f Mbit/s per direction\n", tcp::congestion_name(algorithm),
+              loss * 100, 4.0 * kMiB * 8 / secs / 1e6);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Algorithms, CongestionTransfer,
+    ::testing::Values(CongestionParam{tcp::CongestionAlgorithm::Cubic, 0.001, 61},
+                      CongestionParam{tcp::CongestionAlgorithm::Cubic, 0.01, 62},
+                      CongestionParam{tcp::CongestionAlgorithm::NewReno, 0.001, 61},
+                      CongestionParam{tcp::CongestionAlgorithm::NewReno, 0.01, 62}));
+
+// A deep queue at the bottleneck and no random loss: the RTT grows as slow
+// start fills the queue, and HyStart++ (RFC 9406) turns to conservative slow
+// start on that and then to congestion avoidance, with no loss at all.
+TEST(TcpSim, HyStartLeavesSlowStartWhenTheQueueGrows) {
+  LinkConfig link;
+  link.bits_per_second = 20'000'000;
+  link.delay = 20ms;
+  link.queue_limit = 200ms;
+  CwndPhases phases;
+  SimNetwork net(link, link, tcp::TcpSettings{}, 71, &phases);
+  const TransferResult r = run_transfer(net, 4 * kMiB, 71);
+  expect_complete(r, 4 * kMiB);
+  EXPECT_TRUE(phases.any("HyStart++: RTT rose"));
+  EXPECT_TRUE(phases.any("HyStart++ exit to congestion avoidance"));
+  EXPECT_FALSE(phases.any("fast recovery") || phases.any("RTO"));
+}
 
 // Segmentation offload: new data leaves as super-segments that the link cuts
 // (tests/sim/sim_network.hpp); loss, duplication and reordering hit the cut

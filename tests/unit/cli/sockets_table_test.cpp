@@ -16,6 +16,7 @@ nlohmann::json tcp_row(int id, const char* state, const char* local, const char*
           {"send_queued", 0},   {"accept_queued", 1},    {"backlog", 16},
           {"snd_una", 1},       {"snd_nxt", 1},          {"rcv_nxt", 78},
           {"snd_wnd", 64256},   {"rcv_wnd", 65535},      {"mss", 1460},
+          {"congestion", "cubic"}, {"min_rtt_us", 380},
           {"cwnd", 14600},      {"ssthresh", 2147483647}, {"srtt_us", 404},
           {"rttvar_us", 202},   {"rto_us", 200000},      {"retransmits", 0},
           {"bytes_sent", 5},    {"bytes_received", 77}};
@@ -63,7 +64,8 @@ TEST(SocketsTable, ListenersAsSsShowsThem) {
 
 TEST(SocketsTable, InternalsInTheTraceUnits) {
   const std::string table = sockets_table(doc(), {.internals = true});
-  EXPECT_THAT(table, HasSubstr("srtt 0.404 ms rttvar 0.202 ms rto 200.000 ms"));
+  EXPECT_THAT(table, HasSubstr("cubic cwnd 14600 ssthresh inf"));
+  EXPECT_THAT(table, HasSubstr("srtt 0.404 ms rttvar 0.202 ms rto 200.000 ms minrtt 0.380 ms"));
   EXPECT_THAT(table, HasSubstr("ssthresh inf"));
   EXPECT_THAT(table, Not(HasSubstr("2147483647")));
   EXPECT_THAT(table, HasSubstr("timer time-wait 59812.345 ms left"));

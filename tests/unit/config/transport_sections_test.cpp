@@ -53,6 +53,16 @@ TEST(TransportSections, RejectsBadServerEntries) {
               HasSubstr("dns.servers: expected an array of strings, got a string"));
 }
 
+TEST(TransportSections, CongestionControlIsCubicOrNewReno) {
+  EXPECT_EQ(parse_config("", "t.toml").tcp.congestion, tcp::CongestionAlgorithm::Cubic);
+  EXPECT_EQ(parse_config("[tcp]\ncongestion = \"newreno\"\n", "t.toml").tcp.congestion,
+            tcp::CongestionAlgorithm::NewReno);
+  // Linux's name for it is TCP_CONGESTION's, not the config's.
+  EXPECT_THAT(only_error("[tcp]\ncongestion = \"reno\"\n"),
+              HasSubstr("tcp.congestion: \"reno\" is not a congestion control algorithm; allowed: "
+                        "cubic or newreno"));
+}
+
 TEST(TransportSections, RejectsBadHostsLines) {
   EXPECT_THAT(only_error("[dns]\nhosts = [\"10.0.0.1\"]\n"),
               HasSubstr("dns.hosts: \"10.0.0.1\" is not \"ADDRESS NAME...\""));

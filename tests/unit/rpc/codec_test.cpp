@@ -30,6 +30,7 @@ TEST(RpcCodec, RequestsRoundTrip) {
       {MessageType::Shutdown, 7, ShutdownRequest{7, ShutdownHow::Write}},
       {MessageType::SetSockOpt, 8, SockOptRequest{7, SockOpt::Linger, 1, 5}},
       {MessageType::GetSockOpt, 9, SockOptRequest{7, SockOpt::Error, 0, 0}},
+      {MessageType::SetSockOpt, 13, SockOptRequest{7, SockOpt::Congestion, 1, 0}},
       {MessageType::Resolve, 10, ResolveRequest{"example.test"}},
       {MessageType::Ping, 11, PingRequest{0x0a000001, 3, 56, 1000}},
       {MessageType::Sockets, 12, IntrospectRequest{}},

@@ -84,23 +84,32 @@ TEST(RttEstimator, FollowsRfc6298) {
   EXPECT_EQ(low.rto(), 200ms);  // clamped to rto_min
 }
 
+/// A cumulative ACK of `acked` bytes leaving `flight` outstanding, no RTT sample.
+AckEvent ack_of(std::uint32_t acked, std::uint32_t flight, bool full) {
+  AckEvent e;
+  e.acked = acked;
+  e.flight = flight;
+  e.full = full;
+  return e;
+}
+
 TEST(NewReno, InitialWindowSlowStartRecoveryTimeout) {
   NewReno cc(1460);
   EXPECT_EQ(cc.cwnd(), 14600u);  // RFC 6928
-  cc.on_ack(1460, 14600 - 1460, false);  // the whole window was in flight
+  cc.on_ack(ack_of(1460, 14600 - 1460, false));  // the whole window was in flight
   EXPECT_EQ(cc.cwnd(), 16060u);
-  cc.on_enter_recovery(20000);
+  cc.on_enter_recovery(20000, Instant{});
   EXPECT_TRUE(cc.in_recovery());
   EXPECT_EQ(cc.ssthresh(), 10000u);
   EXPECT_EQ(cc.cwnd(), 10000u + 3 * 1460);
   cc.on_dup_ack();
   EXPECT_EQ(cc.cwnd(), 10000u + 4 * 1460);
-  cc.on_ack(2920, 15000, false);  // partial: deflate by 2920, add 1460
+  cc.on_ack(ack_of(2920, 15000, false));  // partial: deflate by 2920, add 1460
   EXPECT_EQ(cc.cwnd(), 10000u + 3 * 1460);
-  cc.on_ack(1460, 4000, true);
+  cc.on_ack(ack_of(1460, 4000, true));
   EXPECT_FALSE(cc.in_recovery());
   EXPECT_EQ(cc.cwnd(), 4000u + 1460);
-  cc.on_timeout(30000);
+  cc.on_timeout(30000, Instant{});
   EXPECT_EQ(cc.cwnd(), 1460u);
   EXPECT_EQ(cc.ssthresh(), 15000u);
 }
@@ -109,20 +118,20 @@ TEST(NewReno, InitialWindowSlowStartRecoveryTimeout) {
 TEST(NewReno, CwndGrowsOnlyWhileItLimitsTheSender) {
   NewReno cc(1000);
   ASSERT_EQ(cc.cwnd(), 10000u);
-  cc.on_ack(1000, 2000, false);  // 3000 of 10000 were out: receiver- or app-limited
+  cc.on_ack(ack_of(1000, 2000, false));  // 3000 of 10000 were out: receiver- or app-limited
   EXPECT_EQ(cc.cwnd(), 10000u);
-  cc.on_ack(1000, 4000, false);  // half the window was out: slow start still grows
+  cc.on_ack(ack_of(1000, 4000, false));  // half the window was out: slow start still grows
   EXPECT_EQ(cc.cwnd(), 11000u);
-  cc.on_timeout(11000);  // ssthresh 5500, cwnd 1000
-  cc.on_ack(1000, 0, false);
-  cc.on_ack(1000, 1000, false);
-  cc.on_ack(1000, 2000, false);
-  cc.on_ack(1000, 3000, false);
-  cc.on_ack(1000, 4000, false);  // cwnd 6000 ≥ ssthresh: congestion avoidance now
+  cc.on_timeout(11000, Instant{});  // ssthresh 5500, cwnd 1000
+  cc.on_ack(ack_of(1000, 0, false));
+  cc.on_ack(ack_of(1000, 1000, false));
+  cc.on_ack(ack_of(1000, 2000, false));
+  cc.on_ack(ack_of(1000, 3000, false));
+  cc.on_ack(ack_of(1000, 4000, false));  // cwnd 6000 ≥ ssthresh: congestion avoidance now
   ASSERT_EQ(cc.cwnd(), 6000u);
-  for (int i = 0; i < 12; ++i) cc.on_ack(1000, 2000, false);  // far below cwnd
+  for (int i = 0; i < 12; ++i) cc.on_ack(ack_of(1000, 2000, false));  // far below cwnd
   EXPECT_EQ(cc.cwnd(), 6000u);
-  for (int i = 0; i < 6; ++i) cc.on_ack(1000, 5000, false);  // a full window each time
+  for (int i = 0; i < 6; ++i) cc.on_ack(ack_of(1000, 5000, false));  // a full window each time
   EXPECT_EQ(cc.cwnd(), 7000u);
 }
 
