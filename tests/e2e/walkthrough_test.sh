@@ -102,7 +102,9 @@ pass "2: the handshake with its options and reasons, the request, an RTT sample"
 # 3. Segmentation by MSS.
 run "curl -o /dev/null http://10.0.0.2:8080/big.bin"
 shows "$T" "len 1448" "full-sized segments (the MSS less the 12-byte TSopt)"
-shows "$T" "seq 1:1449 ack 85 " "the first data segment, acknowledging the 84-byte request"
+# The response head may leave alone when the body comes a moment later, so
+# the first full segment need not start at 1.
+grep -aqE 'seq [0-9]+:[0-9]+ ack 85 ' "$T" || fail "no data segment acknowledging the 84-byte request"
 shows "$T" "slow start" "cwnd growing in slow start"
 grep -aqE 'cwnd 14480 → 1(5928|7376): slow start' "$T" || fail "no slow-start growth from the initial window"
 ! grep -aE 'slow start' "$T" | grep -q ssthresh || fail "a slow-start cwnd line repeats an unchanged ssthresh"
