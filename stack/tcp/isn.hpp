@@ -5,14 +5,11 @@
 #include <cstdint>
 
 #include "stack/base/rng.hpp"
+#include "stack/base/siphash.hpp"
 #include "stack/base/time.hpp"
 #include "stack/wire/address.hpp"
 
 namespace tapstack::tcp {
-
-/// SipHash-2-4 (Aumasson & Bernstein) of `words` under the 128-bit key k0:k1.
-std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const std::uint64_t* words,
-                        std::size_t count);
 
 /// A connection's addresses and ports, local side first.
 struct FourTuple {
@@ -25,7 +22,7 @@ struct FourTuple {
 
 class IsnGenerator {
  public:
-  explicit IsnGenerator(Rng& rng) : k0_(rng.next_u64()), k1_(rng.next_u64()) {}
+  explicit IsnGenerator(Rng& rng) : key_(SipKey::from(rng)) {}
 
   /// RFC 6528: keyed hash of the 4-tuple plus a 4 µs clock.
   std::uint32_t isn(const FourTuple& t, Instant now) const;
@@ -36,8 +33,7 @@ class IsnGenerator {
   std::uint32_t timestamp_offset(const FourTuple& t) const;
 
  private:
-  std::uint64_t k0_;
-  std::uint64_t k1_;
+  SipKey key_;
 };
 
 }  // namespace tapstack::tcp
