@@ -37,16 +37,6 @@ std::uint32_t SackScoreboard::sacked_bytes() const {
   return n;
 }
 
-std::uint32_t SackScoreboard::sacked_between(SeqNum from, SeqNum to) const {
-  std::uint32_t n = 0;
-  for (const auto& [l, r] : ranges_) {
-    const SeqNum lo = seq_max(l, from);
-    const SeqNum hi = seq_min(r, to);
-    if (seq_lt(lo, hi)) n += hi.since(lo);
-  }
-  return n;
-}
-
 bool SackScoreboard::contains(SeqNum left, SeqNum right) const {
   for (const auto& [l, r] : ranges_) {
     if (seq_le(l, left) && seq_le(right, r)) return true;
@@ -57,15 +47,6 @@ bool SackScoreboard::contains(SeqNum left, SeqNum right) const {
 std::optional<SeqNum> SackScoreboard::highest() const {
   if (ranges_.empty()) return std::nullopt;
   return ranges_.back().second;
-}
-
-std::optional<SeqNum> SackScoreboard::lost_frontier(std::uint32_t threshold) const {
-  std::uint32_t above = 0;
-  for (auto it = ranges_.rbegin(); it != ranges_.rend(); ++it) {
-    above += it->second.since(it->first);
-    if (above > threshold) return it->first;
-  }
-  return std::nullopt;
 }
 
 std::optional<std::pair<SeqNum, SeqNum>> SackScoreboard::next_gap(SeqNum from,

@@ -1,8 +1,8 @@
 #pragma once
 // The sender's record of what the peer reported with SACK (RFC 2018, used as
 // in RFC 6675): disjoint sequence ranges above SND.UNA known to have arrived.
-// Loss recovery asks it which unSACKed bytes are lost (IsLost), where the
-// holes are, and how much is SACKed in a span (for `pipe`).
+// Loss recovery asks it where the holes are and how much is SACKed; which
+// unSACKed bytes are lost is RACK's decision (rack.hpp).
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -25,16 +25,10 @@ class SackScoreboard {
   bool empty() const { return ranges_.empty(); }
   /// Bytes recorded above SND.UNA.
   std::uint32_t sacked_bytes() const;
-  /// Bytes recorded within [from, to).
-  std::uint32_t sacked_between(SeqNum from, SeqNum to) const;
   /// Whether all of [left, right) is recorded.
   bool contains(SeqNum left, SeqNum right) const;
   /// One past the highest recorded byte, if any.
   std::optional<SeqNum> highest() const;
-  /// RFC 6675 §4 IsLost: an unSACKed byte is lost when more than `threshold`
-  /// ((DupThresh - 1) * SMSS) bytes above it are SACKed. Returns the point
-  /// below which every unSACKed byte is lost, if there is one.
-  std::optional<SeqNum> lost_frontier(std::uint32_t threshold) const;
   /// The first unrecorded span within [from, limit), if any.
   std::optional<std::pair<SeqNum, SeqNum>> next_gap(SeqNum from, SeqNum limit) const;
 

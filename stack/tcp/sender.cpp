@@ -5,6 +5,12 @@
 #include <algorithm>
 
 namespace tapstack::tcp {
+namespace {
+
+/// RFC 5681 §3.2: duplicate ACKs that start fast retransmit.
+constexpr std::uint32_t kDupThresh = 3;
+
+}  // namespace
 
 using namespace wire::tcp_flags;
 
@@ -109,7 +115,7 @@ AckResult Sender::on_ack(const Segment& seg, Instant now) {
   rtt_.reset_backoff();
   probe_outstanding_ = false;  // RFC 8985 §7.2: an ACK of new data reschedules the PTO
   timers_.probe.reset();
-  if (sack_ok_) on_ack_sack(ack, now);
+  on_ack_log(seg, now);
   grow_cwnd(acked, ack, now);
   // RFC 6298 §5.2/§5.3: stop the timer when all is acked, else restart it.
   if (snd_.una == snd_.max) {
@@ -153,6 +159,7 @@ void Sender::grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now) {
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_ack({acked, flight(), full, now, ack, snd_.nxt, ack_rtt_.on_ack(ack, now), rtt_.srtt()});
   trace_cwnd(now, cwnd, ssthresh, cc_->phase());
+  if (recovering && !cc_->in_recovery()) rack_.on_recovery_end();
   // RFC 6582 §3.2 step 5: a partial ACK retransmits the next missing
   // segment. Not with SACK: in a deep pipe most partial ACKs only mean the
   // data above is still on its way; RFC 6675 finds the lost data instead.
@@ -163,14 +170,15 @@ void Sender::after_ack(const Segment& seg, const AckResult& result, Instant now)
   unanswered_probes_ = 0;  // the peer is alive, whatever its window says
   if (sack_ok_) {
     take_sack_blocks(seg, now);
-    after_sack(now);
+    detect_losses(now);
   }
+  ack_delivered_ = 0;
   // RFC 5681 §2 definition of a duplicate ACK. An ACK that keeps the window
   // closed answers a zero-window probe (RFC 9293 §3.8.6.1): never a duplicate.
   const std::uint32_t seg_wnd = std::uint32_t{seg.header.window} << snd_.wnd_shift;
   if (!result.advanced && seg.ack() == snd_.una && seg.payload.empty() && !seg.syn() &&
       !seg.fin() && snd_.max != snd_.una && seg_wnd == snd_.wnd && seg_wnd != 0) {
-    on_dup_ack(now);
+    on_dup_ack(seg.header.options.sack_count > 0, now);
   }
   update_window(seg, now);
 }
@@ -197,7 +205,7 @@ void Sender::update_window(const Segment& seg, Instant now) {
   }
 }
 
-void Sender::on_dup_ack(Instant now) {
+void Sender::on_dup_ack(bool sack_blocks, Instant now) {
   ++dup_acks_;
   if (cc_->in_recovery()) {
     // RFC 6582 §3.2 step 3: inflate, so output may send new data. With
@@ -211,7 +219,16 @@ void Sender::on_dup_ack(Instant now) {
   }
   // RFC 6582 §3.2 step 1: only when the ACK covers more than `recover`, so
   // duplicates from before a timeout do not trigger a second reduction.
-  if (dup_acks_ != reordering_ || !seq_gt(snd_.una, snd_.recover)) return;
+  // With SACK, RACK decides (RFC 8985 §6.2); the count serves only a peer
+  // whose duplicates carry no SACK blocks.
+  if (dup_acks_ != kDupThresh || !seq_gt(snd_.una, snd_.recover)) return;
+  if (sack_ok_) {
+    if (sack_blocks || !sacked_.empty() || log_.empty()) return;
+    log_.mark_lost(*log_.begin());
+    enter_recovery(now, "3 dup ACKs without SACK blocks: fast recovery");
+    prr_.on_ack(0, log_.pipe(), cc_->ssthresh(), snd_.mss);
+    return;
+  }
   enter_recovery(now, "3 dup ACKs: fast retransmit, fast recovery");
 }
 

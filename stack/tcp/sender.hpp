@@ -2,8 +2,8 @@
 // The sending half of a connection (RFC 9293 §3.3.1 send sequence space):
 // the send buffer, what may go out now (send and congestion windows, Nagle,
 // sender SWS avoidance), the RTT estimator and retransmission timer (RFC
-// 6298), congestion control (RFC 5681, RFC 6582), SACK loss recovery (RFC
-// 6675, lost retransmissions and tail loss probes after RFC 8985) and the
+// 6298), congestion control (RFC 5681, RFC 6582), loss recovery (RACK-TLP,
+// RFC 8985, over the SACK scoreboard of RFC 6675; PRR, RFC 6937) and the
 // persist timer (RFC 9293 §3.8.6.1). It knows nothing of connection states:
 // the Tcb decides when each of these applies, and the Sender reports what
 // an ACK changed (AckResult). Segments leave through a SegmentSink.
@@ -19,10 +19,13 @@
 #include "stack/tcp/ack_rtt.hpp"
 #include "stack/tcp/buffers.hpp"
 #include "stack/tcp/congestion.hpp"
+#include "stack/tcp/prr.hpp"
+#include "stack/tcp/rack.hpp"
 #include "stack/tcp/conn_trace.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
 #include "stack/tcp/sack_scoreboard.hpp"
 #include "stack/tcp/segment.hpp"
+#include "stack/tcp/sent_log.hpp"
 #include "stack/tcp/seq_num.hpp"
 #include "stack/tcp/tcp_types.hpp"
 #include "stack/tcp/timestamps.hpp"
@@ -39,18 +42,6 @@ struct SendState {
   std::uint8_t wnd_shift = 0;  // peer's shift, applied to windows it sends
   std::uint32_t mss = 536;     // effective send MSS (RFC 9293 §3.7.1 default 536)
   SeqNum recover;              // RFC 6582 recovery point
-};
-
-/// One retransmission in flight. RFC 6675 keeps a single HighRxt; one
-/// record per retransmitted segment lets the sender see that a
-/// retransmission was itself lost (RFC 8985 §6.2: something sent after it
-/// was delivered) and resend it without waiting for the RTO.
-struct Retransmission {
-  SeqNum start, end;
-  Instant sent;
-  SeqNum max_at_send;   // SND.MAX when it was sent: data from here on went out later
-  std::uint64_t order;  // transmission order among retransmissions
-  bool lost = false;    // presumed lost: no longer in `pipe`, due to be resent
 };
 
 /// An unSACKed span presumed lost (RFC 6675 NextSeg rule 1).
@@ -100,9 +91,10 @@ struct UndoPoint {
 /// The Sender's timers: deadlines as values, fired by the Tcb's poll.
 struct SendTimers {
   std::optional<Instant> retransmit, persist;
-  std::optional<Instant> probe;  // RFC 8985 §7 tail loss probe (PTO)
+  std::optional<Instant> probe;    // RFC 8985 §7 tail loss probe (PTO)
+  std::optional<Instant> reorder;  // RFC 8985 §6.3 RACK reordering timer
 };
-enum class SendTimer : std::uint8_t { Retransmit, Persist, Probe };
+enum class SendTimer : std::uint8_t { Retransmit, Persist, Probe, Reorder };
 
 class Sender {
  public:
@@ -178,6 +170,8 @@ class Sender {
   void on_retransmit_timeout(Instant now);
   /// RFC 8985 §7.3: the probe timeout fired in a synchronized state.
   void on_probe_timeout(Instant now);
+  /// RFC 8985 §6.3: the reordering timer fired; RACK looks for losses again.
+  void on_reorder_timeout(Instant now);
   /// RFC 9293 §3.8.6.1: the persist timer fired; false if no probe was due.
   bool on_persist_timeout(Instant now);
   /// Zero-window probes sent since the peer last sent an acceptable ACK.
@@ -205,7 +199,8 @@ class Sender {
   /// cwnd for `acked` new bytes, and NewReno's partial-ACK retransmit.
   void grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now);
   void update_window(const Segment& seg, Instant now);
-  void on_dup_ack(Instant now);
+  /// `sack_blocks`: the duplicate carried SACK (or D-SACK) blocks.
+  void on_dup_ack(bool sack_blocks, Instant now);
   /// A cwnd/ssthresh event if either moved since `cwnd`/`ssthresh`.
   void trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh, const char* why) const;
 
@@ -238,29 +233,25 @@ class Sender {
   /// Payload bytes per segment: the MSS less any SACK option riding along.
   std::uint32_t payload_room() const;
 
-  // sender_recovery.cpp: SACK-based loss recovery (RFC 6675, RFC 8985 §6)
-  /// Takes the SACK blocks of an ACK into the scoreboard; a D-SACK block
-  /// (RFC 2883 §4) of a retransmission says it was spurious.
+  // sender_recovery.cpp: loss recovery (RFC 8985, RFC 6675, RFC 6937)
+  /// Takes the SACK blocks of an ACK into the scoreboard and the log; a
+  /// D-SACK block (RFC 2883 §4) of a retransmission says it was spurious.
   void take_sack_blocks(const Segment& seg, Instant now);
   /// A cumulative ACK reached `ack`: detects reneging, forgets what it covers.
-  void on_ack_sack(SeqNum ack, Instant now);
-  /// After an ACK's SACK blocks are in: finds lost retransmissions and
-  /// enters recovery when SND.UNA IsLost.
-  void after_sack(Instant now);
+  void on_ack_log(const Segment& seg, Instant now);
+  /// Tells RACK that the ACK `seg` delivered `r`.
+  void on_delivered(const SentRecord& r, const Segment& seg, Instant now);
+  /// After an ACK (or the reordering timer): RACK marks losses, recovery
+  /// begins at the first, and PRR sets what may be sent.
+  void detect_losses(Instant now);
   void enter_recovery(Instant now, const char* why);
   /// RTO (or a path MTU drop) with SACK: every unSACKed byte is lost.
   void mark_all_lost(Instant now, const char* why, std::uint32_t count);
-  /// The end of the span in which unSACKed bytes are lost.
-  SeqNum lost_end() const;
-  /// RFC 6675 §4 `pipe`: bytes presumed in the network.
-  std::uint32_t pipe() const;
-  /// RFC 6675 NextSeg rule 1: the first lost span not already being resent.
+  /// RFC 6675 NextSeg rule 1: the first lost span not sent again yet.
   std::optional<LostSpan> next_lost() const;
-  /// Retransmits up to a segment of [seq, end) and records it.
+  /// Retransmits up to a segment of [seq, end).
   bool retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
                         std::uint32_t count = 0);
-  /// A live retransmission covering `seq`, if any.
-  const Retransmission* retransmission_at(SeqNum seq) const;
   /// RFC 8985 §7.2: arms the probe timeout when a tail loss could stall.
   void arm_probe(Instant now);
 
@@ -276,12 +267,12 @@ class Sender {
   AckRttSampler ack_rtt_;  // per-ACK RTT samples for the controller
   ByteRing buf_;  // byte 0 is SND.UNA once the SYN is acknowledged
   SackScoreboard sacked_;
-  std::vector<Retransmission> rexmits_;  // SACK recovery's retransmissions in flight
-  std::uint64_t rexmit_order_ = 0;       // order of the last retransmission sent
-  std::uint64_t delivered_order_ = 0;    // latest retransmission known delivered
-  std::optional<SeqNum> rto_lost_end_;   // after an RTO every unSACKed byte below is lost
-  bool probe_outstanding_ = false;       // a tail loss probe awaits its ACK (RFC 8985 §7.3)
-  std::uint32_t reordering_ = 3;         // RFC 6675 DupThresh, raised when reordering is seen
+  SentLog log_;    // every transmission in flight, for RACK and `pipe`
+  Rack rack_;
+  Prr prr_;
+  std::uint32_t ack_delivered_ = 0;       // bytes the ACK being processed delivered
+  std::optional<SeqNum> after_rto_until_;  // RTO recovery: until SND.UNA passes this
+  bool probe_outstanding_ = false;        // a tail loss probe awaits its ACK (RFC 8985 §7.3)
   std::array<SeqNum, 8> recent_rexmits_{};  // starts of recent retransmissions, for D-SACK
   std::size_t recent_next_ = 0;
   std::optional<std::pair<SeqNum, Instant>> rtt_timing_;  // Karn: one timed segment

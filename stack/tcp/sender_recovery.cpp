@@ -1,10 +1,10 @@
-// SACK-based loss recovery: the scoreboard says which bytes arrived; RFC 6675
-// decides which are lost (IsLost), how much is in the network (`pipe`) and
-// what to send next (NextSeg), so several holes are repaired per round trip.
-// Each retransmission is recorded, and one is presumed lost when data sent
-// after it is delivered (RFC 8985 §6.2), so it is resent without an RTO.
-// Without SACK the Sender keeps to NewReno (RFC 6582) and go-back-N after an
-// RTO. Also the timeouts that start recovery: RTO, tail loss probe, path MTU.
+// Loss recovery with SACK: RACK (RFC 8985 §6) decides by time which
+// segments are lost, originals and retransmissions alike; the scoreboard
+// (RFC 6675) says which bytes arrived; PRR (RFC 6937) paces what goes out
+// while recovery lasts, and lost data goes before new data (RFC 6675
+// NextSeg). Without SACK the Sender keeps to NewReno (RFC 6582) and
+// go-back-N after an RTO. Also the timeouts that start recovery: RTO, tail
+// loss probe (RFC 8985 §7), RACK's reordering timer, path MTU.
 #include <algorithm>
 
 #include "stack/tcp/sender.hpp"
@@ -12,8 +12,6 @@
 namespace tapstack::tcp {
 namespace {
 
-/// Most segments of reordering DupThresh adapts to (Linux tcp_max_reordering is 300).
-constexpr std::uint32_t kMaxReordering = 64;
 /// Floor of the probe timeout (Linux TCP_TIMEOUT_MIN is two jiffies).
 constexpr Duration kMinPto = 2ms;
 
@@ -21,6 +19,7 @@ constexpr Duration kMinPto = 2ms;
 
 void Sender::take_sack_blocks(const Segment& seg, Instant now) {
   const wire::TcpOptions& o = seg.header.options;
+  const auto delivered = [&](const SentRecord& r) { on_delivered(r, seg, now); };
   for (std::size_t i = 0; i < o.sack_count; ++i) {
     const SeqNum left{o.sack[i].left};
     const SeqNum right{o.sack[i].right};
@@ -30,79 +29,84 @@ void Sender::take_sack_blocks(const Segment& seg, Instant now) {
                                   (o.sack_count > 1 && seq_le(SeqNum{o.sack[1].left}, left) &&
                                    seq_le(right, SeqNum{o.sack[1].right})));
     if (!dsack) {
+      if (!seq_lt(left, right) || seq_lt(left, snd_.una) || seq_gt(right, snd_.max)) continue;
       (void)sacked_.add(left, right, snd_.una, snd_.max);
+      ack_delivered_ += log_.sack(left, right, delivered);
     } else if (std::find(recent_rexmits_.begin(), recent_rexmits_.end(), left) !=
-               recent_rexmits_.end()) {
+                   recent_rexmits_.end() &&
+               rack_.on_dsack(snd_.nxt, snd_.una)) {
       // Both our retransmission and the original arrived: the "loss" was
-      // reordering. Ask for more evidence next time (RFC 8985 §6.2 step 4
-      // widens its window on D-SACK; Linux raises tp->reordering).
-      reordering_ = std::min(reordering_ * 2, kMaxReordering);
+      // reordering. RACK waits longer before the next (RFC 8985 §6.2 step 4).
       trace_.event(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cc_->cwnd(),
-            cc_->ssthresh(), reordering_, "D-SACK: spurious retransmission, DupThresh raised");
+                   cc_->ssthresh(), rack_.reo_wnd_mult(),
+                   "D-SACK: spurious retransmission, RACK reordering window widened");
     }
   }
 }
 
-void Sender::on_ack_sack(SeqNum ack, Instant now) {
+void Sender::on_delivered(const SentRecord& r, const Segment& seg, Instant now) {
+  const bool echoes_original = r.retransmitted && ts_ != nullptr && ts_->enabled() &&
+                               ts_->echo_before(seg, ts_->clock(r.sent));
+  rack_.on_delivered(r, now, echoes_original);
+}
+
+void Sender::on_ack_log(const Segment& seg, Instant now) {
+  const SeqNum ack = seg.ack();
   // A cumulative ACK that stops inside SACKed data means the receiver dropped
   // what it had SACKed (RFC 2018 §8 reneging; Linux tcp_check_sack_reneging):
   // forget the scoreboard, so that data is sent again.
   if (sacked_.contains(ack, ack + 1)) {
     trace_.event(TraceKind::Drop, now, ack.raw(), sacked_.sacked_bytes(), 0, 0, 0,
-          "peer reneged on SACKed data: scoreboard cleared");
+                 "peer reneged on SACKed data: scoreboard cleared");
     sacked_.clear();
+    log_.unsack_all();
   }
   sacked_.advance(ack);
-  std::erase_if(rexmits_, [&](const Retransmission& r) {
-    if (seq_gt(r.end, ack)) return false;
-    if (!r.lost) delivered_order_ = std::max(delivered_order_, r.order);
-    return true;
-  });
-  for (auto& r : rexmits_) r.start = seq_max(r.start, ack);
-  if (rto_lost_end_ && seq_ge(ack, *rto_lost_end_)) rto_lost_end_.reset();
+  ack_delivered_ +=
+      log_.acknowledge(ack, [&](const SentRecord& r) { on_delivered(r, seg, now); });
+  if (after_rto_until_ && seq_ge(ack, *after_rto_until_)) after_rto_until_.reset();
 }
 
-void Sender::after_sack(Instant now) {
-  // Retransmissions now fully SACKed were delivered.
-  std::erase_if(rexmits_, [&](const Retransmission& r) {
-    if (!sacked_.contains(r.start, r.end)) return false;
-    if (!r.lost) delivered_order_ = std::max(delivered_order_, r.order);
-    return true;
-  });
-  // RFC 8985 §6.2: a retransmission is lost when something sent after it
-  // was delivered and RACK.rtt + RACK.reo_wnd has passed since it was sent
-  // (SRTT stands for RACK.rtt, SRTT/4 for the reordering window).
-  const Duration wait = rtt_.srtt() + rtt_.srtt() / 4;
-  const std::optional<SeqNum> top = sacked_.highest();
-  for (auto& r : rexmits_) {
-    const bool later_delivered =
-        (top && seq_gt(*top, r.max_at_send)) || delivered_order_ > r.order;
-    if (!r.lost && later_delivered && now - r.sent >= wait) r.lost = true;
+void Sender::detect_losses(Instant now) {
+  rack_.end_ack(now);
+  const bool recovering = cc_->in_recovery();
+  const Duration window =
+      rack_.reo_wnd(recovering || after_rto_until_.has_value(),
+                    sacked_.sacked_bytes() / std::max(snd_.mss, 1u), rtt_.srtt());
+  timers_.reorder = rack_.detect_loss(log_, now, window);
+  // RFC 6675 §5 / RFC 8985 §6.2: recovery begins with the first loss found;
+  // RFC 6582 §3.2 step 1: not again until SND.UNA passes the recovery point.
+  if (!recovering && !after_rto_until_ && log_.first_lost() != nullptr &&
+      seq_gt(snd_.una, snd_.recover)) {
+    enter_recovery(now, "RACK loss detection: fast recovery");
   }
-  // RFC 6675 §5: enter recovery when SND.UNA IsLost, even if the ACKs
-  // carried data and so were not counted as duplicates; RFC 6582 §3.2 step
-  // 1: not again until SND.UNA passes the previous recovery point.
-  if (!cc_->in_recovery() && seq_lt(snd_.una, lost_end()) && seq_gt(snd_.una, snd_.recover)) {
-    enter_recovery(now, "SACK loss detection: fast recovery");
+  if (cc_->in_recovery()) {
+    prr_.on_ack(ack_delivered_, log_.pipe(), cc_->ssthresh(), snd_.mss);
   }
+  ack_delivered_ = 0;
+}
+
+void Sender::on_reorder_timeout(Instant now) {
+  // RFC 8985 §6.3: the reordering window has passed for a segment sent
+  // before one already delivered.
+  detect_losses(now);
 }
 
 void Sender::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
-  cc_->on_enter_recovery(snd_.max.since(snd_.una), now);
+  cc_->on_enter_recovery(flight(), now);
+  prr_.start(flight());
   trace_cwnd(now, cwnd, ssthresh, why);
   note_reduction(cwnd, ssthresh, false, now);
   ++counters_.fast_retransmits;
-  // RFC 6675 §5 step (4.3): retransmit the first segment presumed lost, the
-  // one at SND.UNA if SACK does not (yet) say which.
+  // RFC 6582 §3.2 step 2 / RFC 6675 §5 step (4.3): the first lost segment
+  // goes at once; the rest as PRR allows.
   if (!sack_ok_) {
     retransmit_head(now, "fast retransmit");
   } else if (const auto lost = next_lost()) {
     (void)retransmit_range(lost->start, lost->end, now, "fast retransmit");
-  } else if (retransmission_at(snd_.una) == nullptr) {
-    (void)retransmit_range(snd_.una, snd_.max, now, "fast retransmit");
   }
   timers_.retransmit = now + rtt_.rto();
 }
@@ -110,67 +114,30 @@ void Sender::enter_recovery(Instant now, const char* why) {
 void Sender::mark_all_lost(Instant now, const char* why, std::uint32_t count) {
   // RFC 6675 §5.1 leaves it open whether SACK information survives an RTO
   // (RFC 2018 §8 said to drop it; Errata 1610 and Linux tcp_enter_loss keep
-  // it while no reneging is seen, which on_ack_sack checks). We keep it:
+  // it while no reneging is seen, which on_ack_log checks). We keep it:
   // every unSACKed byte, retransmitted or not, is lost, and SACKed data is
   // not sent again.
-  rto_lost_end_ = snd_.max;
-  rexmits_.clear();
+  after_rto_until_ = snd_.max;
+  log_.mark_all_lost();
+  timers_.reorder.reset();
   if (const auto lost = next_lost()) {
     (void)retransmit_range(lost->start, lost->end, now, why, count);
   }
 }
 
-SeqNum Sender::lost_end() const {
-  SeqNum end = snd_.una;
-  if (rto_lost_end_) end = seq_max(end, *rto_lost_end_);
-  if (const auto f = sacked_.lost_frontier((reordering_ - 1) * snd_.mss)) end = seq_max(end, *f);
-  return seq_min(end, snd_.max);
-}
-
-std::uint32_t Sender::pipe() const {
-  // RFC 6675 §4: each unSACKed byte counts once unless it is lost, and once
-  // more if a retransmission of it is in flight.
-  const std::uint32_t outstanding = snd_.max.since(snd_.una);
-  if (sacked_.empty() && rexmits_.empty() && !rto_lost_end_) return outstanding;
-  const SeqNum lost = lost_end();
-  const std::uint32_t lost_bytes = lost.since(snd_.una) - sacked_.sacked_between(snd_.una, lost);
-  std::uint32_t resent = 0;
-  for (const auto& r : rexmits_) {
-    if (!r.lost) resent += r.end.since(r.start);
-  }
-  return outstanding - sacked_.sacked_bytes() - lost_bytes + resent;
-}
-
-const Retransmission* Sender::retransmission_at(SeqNum seq) const {
-  for (const auto& r : rexmits_) {
-    if (!r.lost && seq_le(r.start, seq) && seq_lt(seq, r.end)) return &r;
-  }
-  return nullptr;
-}
-
 std::optional<LostSpan> Sender::next_lost() const {
-  const SeqNum limit = lost_end();
-  SeqNum pos = snd_.una;
-  while (seq_lt(pos, limit)) {
-    const auto gap = sacked_.next_gap(pos, limit);
-    if (!gap) return std::nullopt;
-    pos = gap->first;
-    if (const Retransmission* live = retransmission_at(pos)) {
-      pos = live->end;  // already being resent
-      continue;
+  // A record SACKed only in part (the log stopped splitting) resends its gaps.
+  for (const SentRecord* r = log_.first_lost(); r != nullptr && r != log_.end(); ++r) {
+    if (!r->lost || r->sacked) continue;
+    if (const auto gap = sacked_.next_gap(r->start, r->end)) {
+      return LostSpan{gap->first, gap->second, r->retransmitted};
     }
-    LostSpan span{pos, gap->second, false};
-    for (const auto& r : rexmits_) {
-      if (r.lost && seq_le(r.start, pos) && seq_lt(pos, r.end)) span.resend = true;
-      if (!r.lost && seq_gt(r.start, pos) && seq_lt(r.start, span.end)) span.end = r.start;
-    }
-    return span;
   }
   return std::nullopt;
 }
 
 bool Sender::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
-                           std::uint32_t count) {
+                              std::uint32_t count) {
   const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(buf_.size());
   const std::uint32_t window = peer_window_from(seq);
   if (window == 0) return false;
@@ -182,11 +149,6 @@ bool Sender::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* w
   if (len == 0 && !fin) return false;
   send_range(seq, len, fin, now, why, count);
   recent_rexmits_[recent_next_++ % recent_rexmits_.size()] = seq;
-  const SeqNum sent_end = seq + len + (fin ? 1u : 0u);
-  std::erase_if(rexmits_, [&](const Retransmission& r) {
-    return seq_lt(r.start, sent_end) && seq_lt(seq, r.end);
-  });
-  rexmits_.push_back(Retransmission{seq, sent_end, now, snd_.max, ++rexmit_order_, false});
   return true;
 }
 
@@ -194,7 +156,7 @@ void Sender::arm_probe(Instant now) {
   // RFC 8985 §7.2: only outside recovery, one probe at a time, and only
   // with SACK, so the probe's ACK can reveal what else is missing.
   const bool eligible = sack_ok_ && flight() > 0 && !probe_outstanding_ &&
-                        !cc_->in_recovery() && !rto_lost_end_ && rtt_.has_sample() &&
+                        !cc_->in_recovery() && !after_rto_until_ && rtt_.has_sample() &&
                         timers_.retransmit.has_value();
   if (!eligible) {
     timers_.probe.reset();
@@ -209,7 +171,7 @@ void Sender::arm_probe(Instant now) {
 }
 
 void Sender::on_probe_timeout(Instant now) {
-  if (flight() == 0 || cc_->in_recovery() || rto_lost_end_) return;
+  if (flight() == 0 || cc_->in_recovery() || after_rto_until_) return;
   probe_outstanding_ = true;
   // RFC 8985 §7.3: new data if the peer's window allows, else the last
   // segment again; if that one was SACKed, the first hole instead.

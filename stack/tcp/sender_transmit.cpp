@@ -29,11 +29,11 @@ bool Sender::push(Instant now) {
 
 std::uint32_t Sender::congestion_room(std::uint32_t in_flight) const {
   if (sack_ok_) {
-    // RFC 6675 §5: during recovery cwnd = ssthresh, and what is in the
-    // network is `pipe`, which also covers limited transmit (RFC 3042).
-    const std::uint32_t window = cc_->in_recovery() ? cc_->ssthresh() : cc_->cwnd();
-    const std::uint32_t in_network = pipe();
-    return window > in_network ? window - in_network : 0;
+    // RFC 6937: during recovery PRR says how much; otherwise cwnd less
+    // `pipe`, which also covers limited transmit (RFC 3042).
+    if (cc_->in_recovery()) return prr_.allowance();
+    const std::uint32_t in_network = log_.pipe();
+    return cc_->cwnd() > in_network ? cc_->cwnd() - in_network : 0;
   }
   // RFC 3042 limited transmit: the first two duplicate ACKs each let one
   // new segment out, so a small window can still reach three duplicates.
@@ -51,7 +51,7 @@ bool Sender::send_next_data(Instant now) {
       const std::uint32_t len = std::min(lost->end.since(lost->start), payload_room());
       if (cwnd_room < len) return false;
       const char* why = lost->resend          ? "retransmission lost (RFC 8985 §6.2): resend"
-                        : cc_->in_recovery() ? "SACK recovery: hole retransmit (RFC 6675)"
+                        : cc_->in_recovery() ? "RACK: lost by time, retransmit (RFC 8985)"
                                              : "after RTO: retransmit what is not SACKed";
       return retransmit_range(lost->start, lost->end, now, why);
     }
@@ -163,6 +163,8 @@ void Sender::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, co
   const std::uint32_t room = payload_room();
   const auto cut = static_cast<std::uint16_t>(len > room ? room : 0);
   sink_.transmit({seq, flags, scratch_, {}, why, count, cut}, now);
+  log_.on_send(seq, end, now);
+  if (cc_->in_recovery()) prr_.on_sent(end.since(seq));
   if (fin) fin_seq_ = seq + len;
   if (seq_gt(end, snd_.nxt)) snd_.nxt = end;
   if (seq_gt(end, snd_.max)) {
@@ -202,13 +204,14 @@ bool Sender::timer_expired(SendTimer timer, Instant now) {
     case SendTimer::Retransmit: return expire(timers_.retransmit, now);
     case SendTimer::Persist: return expire(timers_.persist, now);
     case SendTimer::Probe: return expire(timers_.probe, now);
+    case SendTimer::Reorder: return expire(timers_.reorder, now);
   }
   return false;
 }
 
 Instant Sender::next_deadline() const {
-  return earliest(earliest(earliest(Instant::max(), timers_.retransmit), timers_.persist),
-                  timers_.probe);
+  const Instant t = earliest(earliest(Instant::max(), timers_.retransmit), timers_.persist);
+  return earliest(earliest(t, timers_.probe), timers_.reorder);
 }
 
 bool Sender::on_persist_timeout(Instant now) {

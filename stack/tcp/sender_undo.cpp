@@ -27,11 +27,14 @@ void Sender::check_spurious(const Segment& seg, Instant now) {
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->undo(point.cwnd, point.ssthresh);
+  log_.clear_lost();  // nothing presumed lost in the episode was (Linux tcp_undo_cwnd_reduction)
+  // The episode never was: a loss found from now on starts recovery anew.
+  snd_.recover = snd_.una - 1;
   if (point.timeout) {
     ++counters_.spurious_rto_undone;
     // RFC 4015 §4: the originals are being acknowledged, so new data goes
     // next instead of a go-back-N resend of what the peer already has.
-    rto_lost_end_.reset();
+    after_rto_until_.reset();
     snd_.nxt = snd_.max;
   } else {
     ++counters_.spurious_fast_retransmits_undone;

@@ -36,6 +36,11 @@ void Tcb::on_timers(Instant now) {
       state_ != TcpState::TimeWait) {
     sender_.on_probe_timeout(now);
   }
+  if (sender_.timer_expired(SendTimer::Reorder, now) && is_synchronized(state_) &&
+      state_ != TcpState::TimeWait) {
+    sender_.on_reorder_timeout(now);
+    output(now);
+  }
   if (sender_.timer_expired(SendTimer::Persist, now) && is_synchronized(state_)) {
     on_persist_timeout(now);
     if (state_ == TcpState::Closed) return;
