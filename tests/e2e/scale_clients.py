@@ -7,11 +7,14 @@ cost the stack's daemon (issue 14). In order:
   3. the daemon's RSS growth per connection, all of them now idle;
   4. the connect/close rate again, with COUNT idle connections open;
   5. all closed: the first half in the order opened, the rest in reverse.
-Prints "rss_per_conn B", "rate_none R", "rate_open R", "ratio X". Bounded
-by a deadline.
+Prints "rss_per_conn B", "rate_none R", "rate_open R" (wall clock) and
+"ratio X": the daemon's CPU time per cycle with none open over that with
+COUNT open, which other load on the machine does not skew. Bounded by a
+deadline.
 
 usage: scale_clients.py HOST PORT COUNT DAEMON_PID [CYCLES]
 """
+import os
 import selectors
 import socket
 import sys
@@ -31,6 +34,12 @@ def rss(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def echo_once(s: socket.socket, message: bytes) -> None:
@@ -84,7 +93,9 @@ def main() -> int:
     host, port, count, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     cycles = int(sys.argv[5]) if len(sys.argv) > 5 else 1000
     rate(host, port, 100)  # warm-up: the first connections allocate the tables
+    cpu = cpu_seconds(pid)
     rate_none = rate(host, port, cycles)
+    cpu_none = cpu_seconds(pid) - cpu
     rss_before = rss(pid)
     conns = []
     for i in range(count):
@@ -94,14 +105,18 @@ def main() -> int:
     exchange_all(conns)
     print(f"{count} connections open, each echoed 100 bytes", flush=True)
     per_conn = (rss(pid) - rss_before) / count
+    cpu = cpu_seconds(pid)
     rate_open = rate(host, port, cycles)
+    cpu_open = cpu_seconds(pid) - cpu
     half = count // 2
     for s in conns[:half] + list(reversed(conns[half:])):
         s.close()
     print(f"rss_per_conn {per_conn:.0f}")
     print(f"rate_none {rate_none:.0f}")
     print(f"rate_open {rate_open:.0f}")
-    print(f"ratio {rate_open / rate_none:.2f}")
+    print(f"cpu_us_none {cpu_none / cycles * 1e6:.0f}")
+    print(f"cpu_us_open {cpu_open / cycles * 1e6:.0f}")
+    print(f"ratio {cpu_none / max(cpu_open, 1e-9):.2f}")
     return 0
 
 
