@@ -101,6 +101,9 @@ struct TcpConfig {
   std::uint32_t max_retries = 15;      // retransmissions before ETIMEDOUT (Linux tcp_retries2)
   std::uint32_t max_syn_retries = 6;   // Linux tcp_syn_retries
   std::chrono::milliseconds msl{30'000};  // TIME-WAIT lasts 2*MSL
+  std::uint32_t time_wait_max = 65'536;    // TIME-WAIT records; at the cap the oldest is recycled
+  std::uint32_t max_sockets = 65'534;      // sockets and connections together
+  std::uint32_t local_reserve = 1'024;     // of max_sockets, kept for local sockets
   bool nagle = true;                       // RFC 896; TCP_NODELAY turns it off per socket
   bool delayed_ack = true;                 // RFC 1122 §4.2.3.2
   std::chrono::milliseconds delayed_ack_timeout{40};

@@ -436,6 +436,12 @@ std::vector<Section> build_sections() {
                        "retransmissions of a SYN before connect fails"),
            tcp.integer("msl_ms", &TcpConfig::msl, {1'000, 240'000},
                        "maximum segment lifetime; TIME-WAIT lasts twice this (RFC 9293 §3.4.2)"),
+           tcp.integer("time_wait_max", &TcpConfig::time_wait_max, {0, 1'048'576},
+                       "TIME-WAIT records kept (tens of bytes each, no socket); at the cap the oldest is recycled"),
+           tcp.integer("max_sockets", &TcpConfig::max_sockets, {16, 65'534},
+                       "sockets and connections together, TIME-WAIT records not counted"),
+           tcp.integer("local_reserve", &TcpConfig::local_reserve, {0, 65'534},
+                       "of max_sockets, kept for sockets programs open: connections from peers cannot take them"),
            tcp.boolean("nagle", &TcpConfig::nagle,
                        "hold small segments while data is unacknowledged (RFC 896); per socket: TCP_NODELAY"),
            tcp.boolean("delayed_ack", &TcpConfig::delayed_ack,
@@ -553,6 +559,14 @@ std::optional<Problem> check_tcp_ports(const Config& config) {
   return std::nullopt;
 }
 
+std::optional<Problem> check_local_reserve(const Config& config) {
+  if (config.tcp.local_reserve >= config.tcp.max_sockets) {
+    return std::to_string(config.tcp.local_reserve) + " leaves no socket of tcp.max_sockets " +
+           std::to_string(config.tcp.max_sockets) + " for connections from peers";
+  }
+  return std::nullopt;
+}
+
 std::optional<Problem> check_udp_ports(const Config& config) {
   if (config.udp.ephemeral_low > config.udp.ephemeral_high) {
     return std::to_string(config.udp.ephemeral_high) + " is below udp.ephemeral_low " +
@@ -574,6 +588,7 @@ std::vector<Rule> build_rules() {
   return {
       {"tcp", "ephemeral_high", "at least tcp.ephemeral_low", check_tcp_ports},
       {"tcp", "rto_initial_ms", "rto_min_ms <= rto_initial_ms <= rto_max_ms", check_rto},
+      {"tcp", "local_reserve", "below tcp.max_sockets", check_local_reserve},
       {"udp", "ephemeral_high", "at least udp.ephemeral_low", check_udp_ports},
       {"interface", "gateway", "an address inside interface.address's subnet other than itself",
        check_gateway},

@@ -34,8 +34,12 @@ SocketBridge::SocketBridge(boost::asio::io_context& io, StackHandles stack, Stac
       driver_(driver),
       kind_(kind),
       id_(id),
-      pair_(io, daemon_end.release()),
-      scratch_(kChunk + rpc::kDatagramHeaderSize) {}
+      pair_(io, daemon_end.release()) {}
+
+std::vector<std::uint8_t>& SocketBridge::scratch() {
+  static std::vector<std::uint8_t> shared(kChunk + rpc::kDatagramHeaderSize);
+  return shared;
+}
 
 SocketBridge::~SocketBridge() = default;
 
@@ -100,9 +104,11 @@ void SocketBridge::pump(Instant now) {
 void SocketBridge::pump_tcp_down(Instant now) {
   while (!down_done_) {
     if (down_offset_ == down_.size()) {
-      auto r = stack_.tcp.recv(id_, MutableBytes(scratch_.data(), kChunk), now);
+      auto r = stack_.tcp.recv(id_, MutableBytes(scratch().data(), kChunk), now);
       if (!r) {
         if (r.error() != Errc::WouldBlock) on_stack_error(r.error());
+        down_ = {};  // all sent: an idle connection keeps no chunk
+        down_offset_ = 0;
         return;
       }
       if (*r == 0) {  // the peer's FIN: the program reads EOF
@@ -110,7 +116,7 @@ void SocketBridge::pump_tcp_down(Instant now) {
         down_done_ = true;
         return;
       }
-      down_.assign(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(*r));
+      down_.assign(scratch().begin(), scratch().begin() + static_cast<std::ptrdiff_t>(*r));
       down_offset_ = 0;
     }
     const ssize_t n = ::send(pair_.native_handle(), down_.data() + down_offset_,
@@ -136,9 +142,9 @@ void SocketBridge::pump_tcp_up(Instant now) {
   while (!up_done_) {
     const std::size_t space = std::min(stack_.tcp.send_space(id_), kChunk);
     if (space == 0) return;  // a Writable event resumes
-    const ssize_t n = ::recv(pair_.native_handle(), scratch_.data(), space, MSG_DONTWAIT);
+    const ssize_t n = ::recv(pair_.native_handle(), scratch().data(), space, MSG_DONTWAIT);
     if (n > 0) {
-      auto r = stack_.tcp.send(id_, Bytes(scratch_.data(), static_cast<std::size_t>(n)), now);
+      auto r = stack_.tcp.send(id_, Bytes(scratch().data(), static_cast<std::size_t>(n)), now);
       if (!r) {
         on_stack_error(r.error());
         return;
@@ -203,7 +209,7 @@ void SocketBridge::pump_listener(Instant now) {
 // refuses a write on an unconnected TCP socket.
 void SocketBridge::watch_idle(Instant now) {
   for (int i = 0; i < kIdleReadsPerWake; ++i) {
-    const ssize_t n = ::recv(pair_.native_handle(), scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+    const ssize_t n = ::recv(pair_.native_handle(), scratch().data(), scratch().size(), MSG_DONTWAIT);
     if (n > 0 || (n < 0 && errno == EINTR)) continue;
     if (n < 0 && errno == EAGAIN) break;
     on_client_gone();
@@ -244,7 +250,7 @@ void SocketBridge::pump_udp_down() {
 
 void SocketBridge::pump_udp_up() {
   while (true) {
-    const ssize_t n = ::recv(pair_.native_handle(), scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+    const ssize_t n = ::recv(pair_.native_handle(), scratch().data(), scratch().size(), MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       wait_readable();
@@ -256,7 +262,7 @@ void SocketBridge::pump_udp_up() {
       close_stack(driver_.now(), false);
       return;
     }
-    const Bytes packet(scratch_.data(), static_cast<std::size_t>(n));
+    const Bytes packet(scratch().data(), static_cast<std::size_t>(n));
     const auto to = rpc::decode_datagram_header(packet);
     if (!to) continue;  // too short to carry an address: dropped
     const Bytes data = packet.subspan(rpc::kDatagramHeaderSize);

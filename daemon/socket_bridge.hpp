@@ -111,8 +111,10 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   Finished finished_;
   ClientGone client_gone_;
 
-  std::vector<std::uint8_t> scratch_;
-  std::vector<std::uint8_t> down_;  // read from the stack, not yet written to the pair
+  /// One buffer for every bridge (the event loop runs them one at a time):
+  /// a 64 KiB buffer each was most of an idle connection's memory.
+  static std::vector<std::uint8_t>& scratch();
+  std::vector<std::uint8_t> down_;  // read from the stack, not yet written to the pair; freed once sent
   std::size_t down_offset_ = 0;
   bool read_wait_ = false;
   bool write_wait_ = false;

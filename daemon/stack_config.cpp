@@ -62,6 +62,9 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
   out.tcp.max_retries = tcp.max_retries;
   out.tcp.max_syn_retries = tcp.max_syn_retries;
   out.tcp.msl = tcp.msl;
+  out.tcp.time_wait_max = tcp.time_wait_max;
+  out.tcp.max_sockets = tcp.max_sockets;
+  out.tcp.local_reserve = tcp.local_reserve;
   out.tcp.nagle = tcp.nagle;
   out.tcp.delayed_ack = tcp.delayed_ack;
   out.tcp.delayed_ack_timeout = tcp.delayed_ack_timeout;

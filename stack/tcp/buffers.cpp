@@ -54,6 +54,12 @@ void ByteRing::consume(std::size_t n) {
   assert(n <= size_);
   size_ -= n;
   head_ = size_ == 0 ? 0 : (head_ + n) % allocated_;
+  // An emptied first allocation goes back: an idle connection that moved a
+  // little holds no ring, and taking it again costs no copy. Grown rings stay.
+  if (size_ == 0 && allocated_ <= kFirstAllocation) {
+    data_.reset();
+    allocated_ = 0;
+  }
 }
 
 void ByteRing::resize(std::size_t capacity) {

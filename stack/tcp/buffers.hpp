@@ -16,7 +16,7 @@ namespace tapstack::tcp {
 /// A byte ring of fixed capacity. Its storage grows on demand up to the
 /// capacity: most connections carry far less than their buffer size, and
 /// allocating (and zeroing) both full buffers at open was most of the cost of
-/// a short connection.
+/// a short connection. A first (smallest) allocation is freed once emptied.
 class ByteRing {
  public:
   explicit ByteRing(std::size_t capacity) : capacity_(capacity) {}

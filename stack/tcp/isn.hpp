@@ -2,6 +2,7 @@
 // Initial sequence numbers (RFC 6528 §3): ISN = M + F(4-tuple, secret), where
 // M is a clock ticking every 4 µs and F is SipHash-2-4 keyed with a secret
 // drawn from the Rng at construction. SYN cookies reuse the same hash.
+#include <cstddef>
 #include <cstdint>
 
 #include "stack/base/rng.hpp"
@@ -34,6 +35,13 @@ class IsnGenerator {
 
  private:
   SipKey key_;
+};
+
+/// Hashes 4-tuples under the generator's secret key, for tables whose keys
+/// a peer chooses (connections, TIME-WAIT records).
+struct KeyedTupleHash {
+  const IsnGenerator* isn = nullptr;
+  std::size_t operator()(const FourTuple& t) const { return isn->hash(t, 0); }
 };
 
 }  // namespace tapstack::tcp

@@ -55,18 +55,11 @@ net::TransportProtocol::Delivery TcpLayer::on_ipv4_packet(const net::Ipv4PacketI
   const FourTuple tuple{info.dst, seg.header.dst_port, info.src, seg.header.src_port};
   const auto listener = find_listener(info.dst, seg.header.dst_port);
   if (auto it = connections_.find(tuple); it != connections_.end()) {
-    const std::uint32_t index = it->second;
-    Tcb& t = *slots_[index].tcb;
-    // A new SYN above RCV.NXT may take over a TIME-WAIT connection (RFC 9293
-    // §3.10.7.4 note on TIME-WAIT, RFC 6191; Linux tcp_timewait_state_process).
-    const bool reuse = t.state() == TcpState::TimeWait && seg.syn() && !seg.has_ack() &&
-                       !seg.rst() && seq_gt(seg.seq(), t.receiver().nxt()) && listener &&
-                       !slots_[index].user_owned;
-    if (!reuse) {
-      deliver(index, seg, now);
-      return Delivery::Delivered;
-    }
-    free_slot(index, now);
+    deliver(it->second, seg, now);
+    return Delivery::Delivered;
+  }
+  if (TimeWaitRecord* r = time_wait_.find(tuple)) {
+    if (!on_time_wait_segment(*r, seg, listener.has_value(), now)) return Delivery::Delivered;
   }
   if (listener) {
     on_listen_segment(*listener, seg, now);
@@ -111,6 +104,7 @@ bool TcpLayer::accept_queue_full(const Listener& l) const {
 
 void TcpLayer::deliver(std::uint32_t index, const Segment& seg, Instant now) {
   Slot& s = slots_[index];
+  touch(index);
   const TcpState before = s.tcb->state();
   if (s.parent && before == TcpState::SynReceived && seg.has_ack() && !seg.syn() && !seg.rst()) {
     const Listener& l = *slots_[(s.parent.value & 0xffff) - 1].listener;
@@ -128,6 +122,7 @@ void TcpLayer::deliver(std::uint32_t index, const Segment& seg, Instant now) {
 
 void TcpLayer::after_tcb_event(std::uint32_t index, TcpState before, Instant now) {
   Slot& s = slots_[index];
+  touch(index);
   const TcpState after = s.tcb->state();
   if (s.parent) {
     Listener& l = *slots_[(s.parent.value & 0xffff) - 1].listener;
@@ -153,6 +148,8 @@ void TcpLayer::after_tcb_event(std::uint32_t index, TcpState before, Instant now
     // the user keeps the slot (and its error) until close().
     unlink(index);
     if (!s.user_owned) free_slot(index, now);
+  } else if (after == TcpState::TimeWait && !s.user_owned && !s.parent) {
+    retire_to_time_wait(index, now);
   }
 }
 
@@ -198,7 +195,7 @@ void TcpLayer::on_listen_syn(std::uint32_t listener_index, const Segment& seg, I
     }
     return;
   }
-  auto index = allocate_slot();
+  auto index = allocate_slot(true);
   if (!index) {
     ++counters_.rx_dropped_listen;
     trace_incoming(TraceKind::Drop, now, lid, seg, "no free socket slot: SYN dropped");
@@ -275,7 +272,7 @@ void TcpLayer::on_cookie_ack(std::uint32_t listener_index, const Segment& seg, I
                    "accept queue full: cookie ACK ignored");
     return;
   }
-  auto index = allocate_slot();
+  auto index = allocate_slot(true);
   if (!index) return;
   ++counters_.syn_cookies_accepted;
   Slot& s = slots_[*index];
@@ -334,22 +331,33 @@ void TcpLayer::on_icmp_error(const net::IcmpErrorInfo& error, Instant now) {
   after_tcb_event(index, before, now);
 }
 
+void TcpLayer::flush_timers() const {
+  for (const std::uint32_t i : timers_dirty_) {
+    const bool live = i < slots_.size() && slots_[i].in_use && slots_[i].tcb;
+    timers_.schedule(i, live ? slots_[i].tcb->next_deadline() : Instant::max());
+  }
+  timers_dirty_.clear();
+}
+
+// Only connections whose deadline has come are visited: the cost of a poll
+// does not grow with the number of idle connections.
 void TcpLayer::poll(Instant now) {
-  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    Slot& s = slots_[i];
-    if (!s.in_use || !s.tcb || s.tcb->next_deadline() > now) continue;
+  flush_timers();
+  while (const auto index = timers_.pop_due(now)) {
+    Slot& s = slots_[*index];
+    if (!s.in_use || !s.tcb) continue;
+    touch(*index);
+    if (s.tcb->next_deadline() > now) continue;
     const TcpState before = s.tcb->state();
     s.tcb->on_timers(now);
-    after_tcb_event(i, before, now);
+    after_tcb_event(*index, before, now);
   }
+  expire_time_wait(now);
 }
 
 Instant TcpLayer::next_deadline() const {
-  Instant t = Instant::max();
-  for (const Slot& s : slots_) {
-    if (s.in_use && s.tcb) t = std::min(t, s.tcb->next_deadline());
-  }
-  return t;
+  flush_timers();
+  return std::min(timers_.next(), time_wait_.next_expiry());
 }
 
 }  // namespace tapstack::tcp

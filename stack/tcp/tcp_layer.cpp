@@ -18,7 +18,9 @@ TcpLayer::TcpLayer(net::Ipv4Output& ip, Rng& rng, EventQueue& events, const TcpS
       challenge_acks_(settings.challenge_ack_limit),
       env_{ip, events, trace, settings_, counters_, challenge_acks_},
       isn_(rng),
-      rng_(rng) {}
+      rng_(rng),
+      connections_(16, KeyedTupleHash{&isn_}),
+      time_wait_(settings.time_wait_max, KeyedTupleHash{&isn_}) {}
 
 TcpLayer::~TcpLayer() = default;
 
@@ -35,26 +37,31 @@ const TcpLayer::Slot* TcpLayer::slot_for(SocketId id) const {
 }
 
 TcpLayer::Slot* TcpLayer::slot_for(SocketId id) {
-  return const_cast<Slot*>(std::as_const(*this).slot_for(id));
+  Slot* s = const_cast<Slot*>(std::as_const(*this).slot_for(id));
+  if (s != nullptr) touch((id.value & 0xffff) - 1);
+  return s;
 }
 
-Result<std::uint32_t> TcpLayer::allocate_slot() {
+Result<std::uint32_t> TcpLayer::allocate_slot(bool passive) {
+  const std::uint32_t limit = std::min(settings_.max_sockets, kMaxSlots);
+  const std::uint32_t reserve = passive ? std::min(settings_.local_reserve, limit) : 0;
+  if (slots_used_ + reserve >= limit) return Errc::TooManySockets;
   std::uint32_t index = 0;
   if (!free_slots_.empty()) {
     index = free_slots_.back();
     free_slots_.pop_back();
-  } else if (slots_.size() < kMaxSlots) {
+  } else {
     index = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
-  } else {
-    return Errc::TooManySockets;
   }
   slots_[index].in_use = true;
+  ++slots_used_;
   return index;
 }
 
 void TcpLayer::free_slot(std::uint32_t index, Instant now) {
   Slot& s = slots_[index];
+  if (s.user_owned && s.bound_port != 0) ports_.unbind(s.bound_addr, s.bound_port);
   if (s.listener) {
     listeners_.erase({s.listener->addr.value(), s.listener->port});
     const SocketId me = id_of(index);
@@ -68,6 +75,8 @@ void TcpLayer::free_slot(std::uint32_t index, Instant now) {
     }
   }
   unlink(index);
+  timers_.cancel(index);
+  --slots_used_;
   const std::uint16_t next_generation = static_cast<std::uint16_t>(s.generation == 0xffff ? 1 : s.generation + 1);
   s = Slot{};
   s.generation = next_generation;
@@ -78,19 +87,13 @@ void TcpLayer::unlink(std::uint32_t index) {
   const Slot& s = slots_[index];
   if (!s.tcb) return;
   auto it = connections_.find(s.tcb->tuple());
-  if (it != connections_.end() && it->second == index) connections_.erase(it);
+  if (it == connections_.end() || it->second != index) return;
+  ports_.remove_connection(it->first.local_port);
+  connections_.erase(it);
 }
 
 bool TcpLayer::port_in_use(wire::Ipv4Address addr, std::uint16_t port, bool any_connection) const {
-  for (const Slot& s : slots_) {
-    if (!s.in_use) continue;
-    if (s.user_owned && s.bound_port == port &&
-        (addr.is_unspecified() || s.bound_addr.is_unspecified() || s.bound_addr == addr)) {
-      return true;
-    }
-    if (any_connection && s.tcb && s.tcb->tuple().local_port == port) return true;
-  }
-  return false;
+  return any_connection ? ports_.in_use(addr, port) : ports_.bound(addr, port);
 }
 
 Result<std::uint16_t> TcpLayer::ephemeral_port(wire::Ipv4Address addr) {
@@ -113,11 +116,13 @@ Tcb& TcpLayer::make_tcb(std::uint32_t index, const FourTuple& tuple) {
   s.tcb->set_nodelay(s.nodelay);
   if (s.congestion) s.tcb->set_congestion(*s.congestion);
   connections_[tuple] = index;
+  ports_.add_connection(tuple.local_port);
+  touch(index);
   return *s.tcb;
 }
 
 Result<SocketId> TcpLayer::open() {
-  auto index = allocate_slot();
+  auto index = allocate_slot(false);
   if (!index) return index.error();
   slots_[*index].user_owned = true;
   return id_of(*index);
@@ -137,6 +142,7 @@ Result<void> TcpLayer::bind(SocketId id, wire::Ipv4Address addr, std::uint16_t p
   }
   s->bound_addr = addr;
   s->bound_port = port;
+  ports_.bind(addr, port);
   return {};
 }
 
@@ -195,9 +201,10 @@ Result<void> TcpLayer::connect(SocketId id, wire::Ipv4Address addr, std::uint16_
     auto p = ephemeral_port(local);
     if (!p) return p.error();
     s->bound_port = *p;
+    ports_.bind(s->bound_addr, s->bound_port);
   }
   const FourTuple tuple{local, s->bound_port, addr, port};
-  if (connections_.count(tuple) != 0) return Errc::AddressInUse;
+  if (connections_.count(tuple) != 0 || !take_over_time_wait(tuple)) return Errc::AddressInUse;
   Tcb& tcb = make_tcb((id.value & 0xffff) - 1, tuple);
   if (s->keepalive) tcb.set_keepalive(true, now);
   ++counters_.active_opens;
@@ -268,9 +275,14 @@ Result<void> TcpLayer::close(SocketId id, Instant now) {
   } else if (t.state() != TcpState::Closed && t.state() != TcpState::TimeWait) {
     (void)t.shutdown_send(now);
   }
+  if (s->bound_port != 0) ports_.unbind(s->bound_addr, s->bound_port);
   s->user_owned = false;
   t.detach(now);
-  if (t.state() == TcpState::Closed) free_slot(index, now);
+  if (t.state() == TcpState::Closed) {
+    free_slot(index, now);
+  } else if (t.state() == TcpState::TimeWait) {
+    retire_to_time_wait(index, now);
+  }
   return {};
 }
 
@@ -349,6 +361,21 @@ std::vector<TcpSocketInfo> TcpLayer::list() const {
       out.push_back(s.tcb->info());
     }
   }
+  time_wait_.for_each([&](const TimeWaitRecord& r) {
+    TcpSocketInfo i;
+    i.state = TcpState::TimeWait;
+    i.local_addr = r.tuple.local_addr;
+    i.local_port = r.tuple.local_port;
+    i.remote_addr = r.tuple.remote_addr;
+    i.remote_port = r.tuple.remote_port;
+    i.snd_una = i.snd_nxt = r.snd_nxt.raw();
+    i.rcv_nxt = r.rcv_nxt.raw();
+    i.rcv_wnd = r.rcv_wnd;
+    i.timestamps = r.timestamps;
+    i.ts_recent = r.ts_recent;
+    i.time_wait_expires = r.expires;
+    out.push_back(i);
+  });
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "stack/base/result.hpp"
@@ -16,8 +17,11 @@
 #include "stack/events.hpp"
 #include "stack/net/transport.hpp"
 #include "stack/tcp/isn.hpp"
+#include "stack/tcp/port_table.hpp"
 #include "stack/tcp/tcb.hpp"
 #include "stack/tcp/tcp_types.hpp"
+#include "stack/tcp/time_wait.hpp"
+#include "stack/tcp/timer_queue.hpp"
 #include "stack/trace.hpp"
 
 namespace tapstack::tcp {
@@ -40,8 +44,8 @@ class TcpLayer final : public net::TransportProtocol {
   /// A new, unbound socket.
   Result<SocketId> open();
   /// Port 0 picks an ephemeral port. Listeners and open sockets conflict on
-  /// the same port; connections lingering after close() (TIME-WAIT) do not,
-  /// as if SO_REUSEADDR were always set.
+  /// the same port; connections lingering after close() (FIN-WAIT, TIME-WAIT
+  /// records) do not, as if SO_REUSEADDR were always set.
   Result<void> bind(SocketId id, wire::Ipv4Address addr, std::uint16_t port);
   /// Passive open (RFC 9293 §3.10.1). An unbound socket gets an ephemeral port.
   Result<void> listen(SocketId id, std::uint32_t backlog);
@@ -73,7 +77,7 @@ class TcpLayer final : public net::TransportProtocol {
   Result<void> set_buffer_sizes(SocketId id, std::size_t send_bytes, std::size_t recv_bytes);
 
   std::optional<TcpSocketInfo> info(SocketId id) const;
-  /// Every socket, including connections detached by close() (TIME-WAIT etc.).
+  /// Every socket, including connections detached by close() and TIME-WAIT records.
   std::vector<TcpSocketInfo> list() const;
   const TcpCounters& counters() const { return counters_; }
   template <typename Fn>
@@ -113,11 +117,16 @@ class TcpLayer final : public net::TransportProtocol {
     std::unique_ptr<Listener> listener;
   };
 
+  /// The user's socket; the non-const form also marks its timers for rescheduling.
   Slot* slot_for(SocketId id);
   const Slot* slot_for(SocketId id) const;
   SocketId id_of(std::uint32_t index) const;
-  Result<std::uint32_t> allocate_slot();
+  /// A passive connection leaves settings_.local_reserve slots to open().
+  Result<std::uint32_t> allocate_slot(bool passive);
   void free_slot(std::uint32_t index, Instant now);
+  /// The TCB's deadline may have moved: requeue it before the next timer query.
+  void touch(std::uint32_t index) const { timers_dirty_.push_back(index); }
+  void flush_timers() const;
   /// Removes a connection from the demux table (if it is still the one there).
   void unlink(std::uint32_t index);
   bool port_in_use(wire::Ipv4Address addr, std::uint16_t port, bool any_connection) const;
@@ -140,6 +149,18 @@ class TcpLayer final : public net::TransportProtocol {
   void trace_drop(Instant now, const net::Ipv4PacketInfo& info, const char* why) const;
   bool accept_queue_full(const Listener& l) const;
 
+  // tcp_time_wait.cpp
+  /// A TIME-WAIT connection the user let go of becomes a record; its slot is freed.
+  void retire_to_time_wait(std::uint32_t index, Instant now);
+  void add_time_wait(const TimeWaitRecord& r);
+  void remove_time_wait(const FourTuple& tuple);
+  /// True when the segment should go on to the listener (RFC 6191 reuse).
+  bool on_time_wait_segment(TimeWaitRecord& r, const Segment& seg, bool listening, Instant now);
+  void send_time_wait_ack(const TimeWaitRecord& r, Instant now);
+  void expire_time_wait(Instant now);
+  /// connect() to a 4-tuple a record holds: take it over if timestamps make that safe.
+  bool take_over_time_wait(const FourTuple& tuple);
+
   net::Ipv4Output& ip_;
   EventQueue& events_;
   TcpSettings settings_;
@@ -151,8 +172,15 @@ class TcpLayer final : public net::TransportProtocol {
   Rng& rng_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::map<FourTuple, std::uint32_t> connections_;
+  std::uint32_t slots_used_ = 0;
+  std::unordered_map<FourTuple, std::uint32_t, KeyedTupleHash> connections_;
   std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint32_t> listeners_;
+  PortTable ports_;
+  TimeWaitTable time_wait_;
+  // Deadlines are requeued lazily, by the next poll or deadline query, so a
+  // burst of segments to one connection requeues it once.
+  mutable TimerQueue timers_;
+  mutable std::vector<std::uint32_t> timers_dirty_;
 };
 
 }  // namespace tapstack::tcp

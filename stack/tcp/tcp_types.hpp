@@ -65,6 +65,9 @@ struct TcpSettings {
   std::uint32_t max_syn_retries = 6;  // Linux tcp_syn_retries
   Duration msl = 30s;             // TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2)
   Duration fin_wait2_timeout = 60s;  // closed sockets in FIN-WAIT-2 (Linux tcp_fin_timeout)
+  std::uint32_t time_wait_max = 65'536;  // TIME-WAIT records; at the cap the oldest is recycled
+  std::uint32_t max_sockets = 65'534;    // sockets and connections (ids hold 16 bits of index)
+  std::uint32_t local_reserve = 1'024;   // of max_sockets, kept for open(): peers cannot take them
   bool delayed_ack = true;
   Duration delayed_ack_timeout = 40ms;  // Linux's minimum; RFC 1122 §4.2.3.2 allows up to 500 ms
   bool nagle = true;                    // RFC 896; TCP_NODELAY turns it off per socket
@@ -157,6 +160,9 @@ struct TcpCounters {
   std::uint64_t syn_cookies_failed = 0;
   std::uint64_t accept_queue_overflows = 0;
   std::uint64_t time_wait_expired = 0;
+  std::uint64_t time_wait_records = 0;    // held now (a gauge): compact, without a socket slot
+  std::uint64_t time_wait_recycled = 0;   // records dropped early at the cap, oldest first
+  std::uint64_t syn_accepted_in_time_wait = 0;  // RFC 6191: a newer SYN reused the 4-tuple
   std::uint64_t pmtu_updates = 0;
   std::uint64_t icmp_errors = 0;          // acted on: quoting a segment in flight
   std::uint64_t icmp_errors_ignored = 0;  // quoting no connection, or a sequence not in flight
@@ -185,7 +191,9 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(keepalive_probes); TAPSTACK_TCP_COUNTER(delayed_acks);
     TAPSTACK_TCP_COUNTER(syn_cookies_sent); TAPSTACK_TCP_COUNTER(syn_cookies_accepted);
     TAPSTACK_TCP_COUNTER(syn_cookies_failed); TAPSTACK_TCP_COUNTER(accept_queue_overflows);
-    TAPSTACK_TCP_COUNTER(time_wait_expired); TAPSTACK_TCP_COUNTER(pmtu_updates);
+    TAPSTACK_TCP_COUNTER(time_wait_expired); TAPSTACK_TCP_COUNTER(time_wait_records);
+    TAPSTACK_TCP_COUNTER(time_wait_recycled); TAPSTACK_TCP_COUNTER(syn_accepted_in_time_wait);
+    TAPSTACK_TCP_COUNTER(pmtu_updates);
     TAPSTACK_TCP_COUNTER(icmp_errors); TAPSTACK_TCP_COUNTER(icmp_errors_ignored);
 #undef TAPSTACK_TCP_COUNTER
   }
