@@ -90,6 +90,7 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::GetPeerName: return on_name(request);
     case MessageType::SetSockOpt: return on_setsockopt(request);
     case MessageType::GetSockOpt: return on_getsockopt(request);
+    case MessageType::TcpInfo: return on_tcp_info(request);
     case MessageType::Resolve: return on_resolve(request);
     case MessageType::Ping: return on_ping(request);
     case MessageType::Impair: return on_impair(request);

@@ -76,6 +76,7 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   void on_name(const rpc::Request& request);
   void on_setsockopt(const rpc::Request& request);
   void on_getsockopt(const rpc::Request& request);
+  void on_tcp_info(const rpc::Request& request);
   void on_resolve(const rpc::Request& request);
   void on_ping(const rpc::Request& request);
   // rpc_watch.cpp: Trace and Capture hand out a stream fd.
