@@ -127,6 +127,9 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   rpc::Handle next_handle_ = 1;
   std::unordered_map<rpc::Handle, std::shared_ptr<SocketBridge>> handles_;
   std::unordered_map<rpc::Handle, std::uint32_t> connecting_;  // blocking connect → request id
+  // Sockets whose data fd closed first while SO_LINGER holds them, for the
+  // close request that waits (forgotten with it, or with the session).
+  std::unordered_map<rpc::Handle, std::weak_ptr<SocketBridge>> lingering_;
   std::unordered_map<std::uint32_t, std::unique_ptr<boost::asio::steady_timer>> ping_timers_;
   std::size_t pending_resolves_ = 0;
   // Ended with the session: a stream never outlives who asked for it.

@@ -50,18 +50,22 @@ void RpcSession::on_shutdown(const rpc::Request& request) {
 void RpcSession::on_close(const rpc::Request& request) {
   const auto& body = std::get<rpc::HandleRequest>(request.body);
   const bool waits = (body.arg & rpc::kCloseWaitLinger) != 0;
-  const auto it = handles_.find(body.handle);
-  if (it == handles_.end()) {
-    if (waits) send(rpc::error_reply(request.type, request.id, 0));
-    return;
+  std::shared_ptr<SocketBridge> bridge;
+  if (const auto it = handles_.find(body.handle); it != handles_.end()) {
+    bridge = it->second;
+    handles_.erase(it);
+    connecting_.erase(body.handle);
+    bridge->release(server_.driver().now());
+  } else if (const auto l = lingering_.find(body.handle); l != lingering_.end()) {
+    bridge = l->second.lock();  // its data fd went first; it lingers on its own
+    lingering_.erase(l);
   }
-  auto bridge = it->second;
-  handles_.erase(it);
-  connecting_.erase(body.handle);
-  if (!waits) return bridge->release(server_.driver().now());
-  bridge->release_lingering(server_.driver().now(), [weak = weak_from_this(), id = request.id] {
+  if (!waits) return;
+  auto answer = [weak = weak_from_this(), id = request.id] {
     if (auto self = weak.lock()) self->send(rpc::error_reply(rpc::MessageType::Close, id, 0));
-  });
+  };
+  if (!bridge) return answer();
+  bridge->when_closed(std::move(answer));
 }
 
 void RpcSession::on_name(const rpc::Request& request) {

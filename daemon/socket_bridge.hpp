@@ -91,10 +91,13 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   /// The client gave the socket up: finish moving what it wrote, then close
   /// the stack socket (FIN), or reset it when the close is abortive.
   void release(Instant now);
-  /// release() for a client whose close waits (SO_LINGER with a timeout):
-  /// `done` runs once the FIN is acknowledged, the connection ended or the
-  /// timeout passed, and at once when there is nothing to linger for.
-  void release_lingering(Instant now, std::function<void()> done);
+  /// For a close the client waits on (SO_LINGER with a timeout): `done`
+  /// runs once this bridge has closed the stack socket — after the FIN was
+  /// acknowledged, the connection ended or the linger time passed — and at
+  /// once if it has already.
+  void when_closed(std::function<void()> done);
+  /// SO_LINGER holds the stack socket until the FIN is acknowledged.
+  bool lingering() const { return lingering_ && stack_open_; }
   /// Drops everything at once (RST for connections).
   void abort(Instant now);
 
@@ -140,8 +143,9 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   bool released_ = false;
   bool abortive_close_ = false;
   Linger linger_;
-  std::function<void()> lingered_;  // a waiting close's reply
+  std::function<void()> closed_;    // a waiting close's reply
   bool lingering_ = false;          // FIN sent, waiting for its ACK
+  bool linger_ended_ = false;       // acknowledged, or the time is up
   Instant linger_until_{};
   std::unique_ptr<boost::asio::steady_timer> linger_timer_;
   bool stack_open_ = true;

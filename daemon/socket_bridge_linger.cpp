@@ -1,8 +1,10 @@
-// SocketBridge: SO_LINGER with a timeout. The client's close waits until
-// the peer acknowledged everything, FIN included, or the timeout passed
-// (socket(7)); the connection then goes on detached as after any close,
-// as on Linux. While it lingers the bridge keeps the stack socket, so the
-// FIN's acknowledgment is seen by a driver watcher after each batch of work.
+// SocketBridge: SO_LINGER with a timeout. The close waits until the peer
+// acknowledged everything, FIN included, or the timeout passed (socket(7));
+// the connection then goes on detached as after any close, as on Linux.
+// Lingering is the socket's, whichever comes first of the client's close
+// request and its data fd's hang-up; the request only waits for it. While
+// it lingers the bridge keeps the stack socket, so the FIN's acknowledgment
+// is seen by a driver watcher after each batch of work.
 #include "daemon/socket_bridge.hpp"
 
 #include "daemon/stack_driver.hpp"
@@ -10,14 +12,14 @@
 
 namespace tapstack::daemon {
 
-void SocketBridge::release_lingering(Instant now, std::function<void()> done) {
-  lingered_ = std::move(done);
-  release(now);
+void SocketBridge::when_closed(std::function<void()> done) {
+  if (!stack_open_) return done();
+  closed_ = std::move(done);
 }
 
 bool SocketBridge::wants_linger(bool abortive) const {
-  return !abortive && lingered_ && !lingering_ && stack_open_ && kind_ == Kind::TcpStream &&
-         linger_.on && linger_.seconds > 0;
+  return !abortive && !lingering_ && stack_open_ && kind_ == Kind::TcpStream && linger_.on &&
+         linger_.seconds > 0;
 }
 
 void SocketBridge::start_linger(Instant now) {
@@ -48,6 +50,7 @@ bool SocketBridge::linger_over(Instant now) {
                      info->state == tcp::TcpState::Closed;
   if (!acked && now < linger_until_) return false;
   if (linger_timer_) linger_timer_->cancel();
+  linger_ended_ = true;
   close_stack(now, false);  // detaches the connection and answers the waiting close
   return true;
 }
