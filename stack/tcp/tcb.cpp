@@ -204,7 +204,8 @@ TcpSocketInfo Tcb::info() const {
   i.rttvar = sender_.rtt().rttvar();
   i.rto = sender_.rtt().rto();
   i.min_rtt = sender_.min_rtt().value_or(Duration{0});
-  i.rcv_mss = largest_segment_ > 0 ? std::min(largest_segment_, rcv.mss) : rcv.mss;
+  // Linux's estimate of the peer's MSS: 536 (or less) until a larger segment came.
+  i.rcv_mss = std::min(std::max(largest_segment_, std::min(536u, rcv.mss)), rcv.mss);
   i.adv_mss = rcv.mss;
   i.sack = sender_.sack_enabled();
   i.window_scaling = peer_ws_ok_;

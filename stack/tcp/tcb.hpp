@@ -77,9 +77,10 @@ class Tcb {
   void set_timestamp_offset(std::uint32_t offset) { ts_.set_offset(offset); }
 
   // --- per-socket options (tcb_options.cpp) ---
-  /// Applies the socket's options. Buffers choose the window scale only
-  /// before the SYN; after it they may only grow. Turning TCP_NODELAY on or
-  /// TCP_CORK off sends what they held, as Linux does.
+  /// Applies the socket's options. The receive buffer chooses the window
+  /// scale only before the SYN, and after it may only grow; the send buffer
+  /// never drops below what it holds. Turning TCP_NODELAY on or TCP_CORK
+  /// off sends what they held, as Linux does.
   void set_options(const SocketOptions& options, Instant now);
   const SocketOptions& options() const { return opts_; }
   /// TCP_QUICKACK: on sends a delayed ACK now and acknowledges the next
@@ -122,6 +123,7 @@ class Tcb {
   void send_syn(Instant now);
   void send_ack(Instant now, const char* why);
   void arm_timers(Instant now);
+  /// `mss`, no larger than TCP_MAXSEG when set.
   std::uint16_t user_clamp(std::uint16_t mss) const;
   /// The MSS we offer: what the interface can receive (MMS_R).
   std::uint16_t receive_mss() const;

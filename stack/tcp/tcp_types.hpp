@@ -103,7 +103,7 @@ struct TcpSocketInfo {
   std::uint32_t snd_wnd = 0, rcv_wnd = 0;
   std::uint8_t snd_wscale = 0, rcv_wscale = 0;
   std::uint32_t mss = 0;
-  std::uint32_t rcv_mss = 0;  // largest segment received, at most the MSS we offered
+  std::uint32_t rcv_mss = 0;  // largest segment received (at least 536), at most the MSS offered
   std::uint32_t adv_mss = 0;  // the MSS we offered
   bool sack = false;          // SACK-permitted both ways (RFC 2018)
   bool window_scaling = false;

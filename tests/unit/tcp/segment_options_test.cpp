@@ -62,6 +62,15 @@ TEST(MaxSeg, ClampsTheMssOfferedAndUsed) {
   EXPECT_THAT(h.out(), HasLen(1000u));
 }
 
+TEST(MaxSeg, TheReceiveMssIsLinuxsEstimateOfThePeers) {
+  TcpHarness h;
+  const SocketId id = h.established_client(kIrs);
+  EXPECT_EQ(h.layer.info(id)->rcv_mss, 536u);  // before a larger segment came
+  h.in({.seq = kIrs + 1, .ack = h.iss + 1, .payload = std::string(1400, 'z')});
+  EXPECT_EQ(h.layer.info(id)->rcv_mss, 1400u);
+  EXPECT_EQ(h.layer.info(id)->adv_mss, 1460u);
+}
+
 TEST(QuickAck, SendsTheDelayedAckNowAndAcksTheNextSegmentsAtOnce) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
