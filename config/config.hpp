@@ -112,6 +112,11 @@ struct TcpConfig {
   bool window_scaling = true;              // RFC 7323
   bool timestamps = true;                  // RFC 7323 §3: TSopt, PAWS, RTTM
   tcp::CongestionAlgorithm congestion = tcp::CongestionAlgorithm::Cubic;  // TCP_CONGESTION per socket
+  // Keep-alive (RFC 1122 §4.2.3.6) for sockets with SO_KEEPALIVE; Linux's
+  // defaults, per socket: TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
+  std::chrono::seconds keepalive_idle{7'200};
+  std::chrono::seconds keepalive_interval{75};
+  std::uint32_t keepalive_count = 9;
   std::uint16_t ephemeral_low = 32768;     // local ports for connect() and bind(port 0)
   std::uint16_t ephemeral_high = 60999;
 

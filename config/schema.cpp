@@ -460,6 +460,14 @@ std::vector<Section> build_sections() {
                "congestion", &TcpConfig::congestion, parse_congestion, "cubic or newreno",
                "congestion control: CUBIC (RFC 9438) with HyStart++ (RFC 9406), or NewReno "
                "(RFC 6582); per socket: TCP_CONGESTION"),
+           tcp.integer("keepalive_idle", &TcpConfig::keepalive_idle, {1, 32'767},
+                       "seconds a connection with SO_KEEPALIVE is idle before the first "
+                       "probe (RFC 1122 §4.2.3.6); per socket: TCP_KEEPIDLE"),
+           tcp.integer("keepalive_interval", &TcpConfig::keepalive_interval, {1, 32'767},
+                       "seconds between unanswered keep-alive probes; per socket: TCP_KEEPINTVL"),
+           tcp.integer("keepalive_count", &TcpConfig::keepalive_count, {1, 127},
+                       "unanswered probes before the connection fails (ETIMEDOUT); per socket: "
+                       "TCP_KEEPCNT"),
            tcp.integer("ephemeral_low", &TcpConfig::ephemeral_low, {1'024, 65'535},
                        "lowest local port picked for connect() and bind to port 0"),
            tcp.integer("ephemeral_high", &TcpConfig::ephemeral_high, {1'024, 65'535},

@@ -46,6 +46,11 @@ json tcp_socket(const tcp::TcpSocketInfo& s) {
               {"retransmits", s.retransmits},
               {"bytes_sent", s.bytes_sent},
               {"bytes_received", s.bytes_received},
+              {"bytes_acked", s.bytes_acked},
+              {"segs_in", s.segs_in},
+              {"segs_out", s.segs_out},
+              {"keepalive_probes", s.keepalive_probes},
+              {"user_timeout_ms", std::chrono::duration_cast<std::chrono::milliseconds>(s.user_timeout).count()},
               {"timestamps", s.timestamps},
               {"ts_recent", s.ts_recent},
               {"send_queued", s.send_queued},
@@ -113,6 +118,9 @@ std::string RpcServer::introspect(rpc::MessageType type) const {
         row["owner_pid"] = owner == owners_.end() ? 0 : owner->second;
         if (s.time_wait_expires) {
           row["time_wait_left_us"] = (*s.time_wait_expires - driver_.now()).count();
+        }
+        if (s.keepalive_expires) {
+          row["keepalive_left_us"] = (*s.keepalive_expires - driver_.now()).count();
         }
         tcp.push_back(std::move(row));
       }

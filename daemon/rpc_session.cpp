@@ -90,6 +90,7 @@ void RpcSession::dispatch(const rpc::Request& request) {
     case MessageType::GetPeerName: return on_name(request);
     case MessageType::SetSockOpt: return on_setsockopt(request);
     case MessageType::GetSockOpt: return on_getsockopt(request);
+    case MessageType::TcpInfo: return on_tcp_info(request);
     case MessageType::Resolve: return on_resolve(request);
     case MessageType::Ping: return on_ping(request);
     case MessageType::Impair: return on_impair(request);
@@ -309,6 +310,9 @@ std::optional<SocketBridge::Handoff> RpcSession::hand_off(SocketId connection) {
 // The client closed the socket's data fd everywhere without saying close. A
 // blocking connect still waiting on it is answered, so no caller hangs.
 void RpcSession::forget(rpc::Handle handle) {
+  if (const auto it = handles_.find(handle); it != handles_.end() && it->second->lingering()) {
+    lingering_[handle] = it->second;  // a close request may still come to wait for it
+  }
   handles_.erase(handle);
   if (const auto it = connecting_.find(handle); it != connecting_.end()) {
     send(rpc::error_reply(rpc::MessageType::Connect, it->second, EBADF));

@@ -76,6 +76,7 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   void on_name(const rpc::Request& request);
   void on_setsockopt(const rpc::Request& request);
   void on_getsockopt(const rpc::Request& request);
+  void on_tcp_info(const rpc::Request& request);
   void on_resolve(const rpc::Request& request);
   void on_ping(const rpc::Request& request);
   // rpc_watch.cpp: Trace and Capture hand out a stream fd.
@@ -126,6 +127,9 @@ class RpcSession : public std::enable_shared_from_this<RpcSession> {
   rpc::Handle next_handle_ = 1;
   std::unordered_map<rpc::Handle, std::shared_ptr<SocketBridge>> handles_;
   std::unordered_map<rpc::Handle, std::uint32_t> connecting_;  // blocking connect → request id
+  // Sockets whose data fd closed first while SO_LINGER holds them, for the
+  // close request that waits (forgotten with it, or with the session).
+  std::unordered_map<rpc::Handle, std::weak_ptr<SocketBridge>> lingering_;
   std::unordered_map<std::uint32_t, std::unique_ptr<boost::asio::steady_timer>> ping_timers_;
   std::size_t pending_resolves_ = 0;
   // Ended with the session: a stream never outlives who asked for it.

@@ -1,5 +1,5 @@
 // RpcSession: the operations that do not create sockets — shutdown, close,
-// names, options, resolve and ping.
+// names, resolve and ping (options: rpc_sockopt.cpp).
 #include <cerrno>
 
 #include "daemon/rpc_server.hpp"
@@ -19,20 +19,6 @@ constexpr std::chrono::milliseconds kPingExtension{500};
 
 rpc::Endpoint endpoint(wire::Ipv4Address address, std::uint16_t port) {
   return {address.value(), port};
-}
-
-static_assert(static_cast<int>(rpc::Congestion::Reno) ==
-              static_cast<int>(tcp::CongestionAlgorithm::NewReno));
-static_assert(static_cast<int>(rpc::Congestion::Cubic) ==
-              static_cast<int>(tcp::CongestionAlgorithm::Cubic));
-
-/// TCP_CONGESTION carries the algorithm's number; the client maps names.
-Result<void> set_congestion(tcp::TcpLayer& tcp, SocketId id, std::int32_t value) {
-  if (value != static_cast<int>(rpc::Congestion::Reno) &&
-      value != static_cast<int>(rpc::Congestion::Cubic)) {
-    return Errc::InvalidArgument;
-  }
-  return tcp.set_congestion(id, static_cast<tcp::CongestionAlgorithm>(value));
 }
 
 }  // namespace
@@ -57,16 +43,29 @@ void RpcSession::on_shutdown(const rpc::Request& request) {
   send(rpc::error_reply(request.type, request.id, connected ? 0 : ENOTCONN));
 }
 
-// Not answered: the client does not wait. A handle already gone (its data fd
-// was closed everywhere first, see forget) is nothing to do.
+// Not answered: the client does not wait, unless SO_LINGER has it wait
+// (kCloseWaitLinger): then the answer comes when the lingering is over. A
+// handle already gone (its data fd was closed everywhere first, see forget)
+// is nothing to do.
 void RpcSession::on_close(const rpc::Request& request) {
   const auto& body = std::get<rpc::HandleRequest>(request.body);
-  const auto it = handles_.find(body.handle);
-  if (it == handles_.end()) return;
-  auto bridge = it->second;
-  handles_.erase(it);
-  connecting_.erase(body.handle);
-  bridge->release(server_.driver().now());
+  const bool waits = (body.arg & rpc::kCloseWaitLinger) != 0;
+  std::shared_ptr<SocketBridge> bridge;
+  if (const auto it = handles_.find(body.handle); it != handles_.end()) {
+    bridge = it->second;
+    handles_.erase(it);
+    connecting_.erase(body.handle);
+    bridge->release(server_.driver().now());
+  } else if (const auto l = lingering_.find(body.handle); l != lingering_.end()) {
+    bridge = l->second.lock();  // its data fd went first; it lingers on its own
+    lingering_.erase(l);
+  }
+  if (!waits) return;
+  auto answer = [weak = weak_from_this(), id = request.id] {
+    if (auto self = weak.lock()) self->send(rpc::error_reply(rpc::MessageType::Close, id, 0));
+  };
+  if (!bridge) return answer();
+  bridge->when_closed(std::move(answer));
 }
 
 void RpcSession::on_name(const rpc::Request& request) {
@@ -89,66 +88,6 @@ void RpcSession::on_name(const rpc::Request& request) {
   }
   if (peer && remote.port == 0) return send(rpc::error_reply(request.type, request.id, ENOTCONN));
   send(rpc::Reply{request.type, request.id, 0, rpc::EndpointReply{peer ? remote : local}});
-}
-
-void RpcSession::on_setsockopt(const rpc::Request& request) {
-  const auto& body = std::get<rpc::SockOptRequest>(request.body);
-  auto* bridge = lookup(request, body.handle);
-  if (!bridge) return;
-  const bool on = body.value != 0;
-  const bool udp = bridge->kind() == SocketBridge::Kind::Udp;
-  Result<void> r;
-  switch (body.option) {
-    case rpc::SockOpt::NoDelay:
-      r = udp ? Result<void>(Errc::NotSupported) : server_.stack().tcp.set_nodelay(bridge->id(), on);
-      break;
-    case rpc::SockOpt::Congestion:
-      r = udp ? Result<void>(Errc::NotSupported)
-              : set_congestion(server_.stack().tcp, bridge->id(), body.value);
-      break;
-    case rpc::SockOpt::KeepAlive:
-      r = udp ? Result<void>() : server_.stack().tcp.set_keepalive(bridge->id(), on, server_.driver().now());
-      break;
-    case rpc::SockOpt::Broadcast:
-      r = udp ? server_.stack().udp.set_broadcast(bridge->id(), on) : Result<void>();
-      break;
-    case rpc::SockOpt::Linger:
-      bridge->set_abortive_close(on && body.value2 == 0);
-      break;
-    case rpc::SockOpt::ReuseAddr:  // accepted; the stack's bind rules are Linux's with it set
-    case rpc::SockOpt::RcvBuf:     // accepted; buffer sizes are the stack's settings
-    case rpc::SockOpt::SndBuf:
-      break;
-    case rpc::SockOpt::Error:
-      r = Errc::InvalidArgument;  // get only
-      break;
-  }
-  send(rpc::error_reply(request.type, request.id, to_errno(r.error())));
-}
-
-void RpcSession::on_getsockopt(const rpc::Request& request) {
-  const auto& body = std::get<rpc::SockOptRequest>(request.body);
-  auto* bridge = lookup(request, body.handle);
-  if (!bridge) return;
-  rpc::SockOptReply value;
-  if (body.option == rpc::SockOpt::Error) {
-    value.value = to_errno(bridge->take_error());
-  } else if (bridge->kind() != SocketBridge::Kind::Udp && body.option == rpc::SockOpt::Congestion) {
-    auto algorithm = server_.stack().tcp.congestion(bridge->id());
-    if (!algorithm) return send(rpc::error_reply(request.type, request.id, to_errno(algorithm.error())));
-    value.value = static_cast<std::int32_t>(*algorithm);
-  } else if (bridge->kind() != SocketBridge::Kind::Udp &&
-             (body.option == rpc::SockOpt::RcvBuf || body.option == rpc::SockOpt::SndBuf)) {
-    auto info = server_.stack().tcp.info(bridge->id());
-    if (info) {
-      value.value = static_cast<std::int32_t>(body.option == rpc::SockOpt::RcvBuf
-                                                  ? info->rcv_wnd + info->recv_queued
-                                                  : info->send_queued);
-    }
-  } else {
-    return send(rpc::error_reply(request.type, request.id, ENOPROTOOPT));
-  }
-  send(rpc::Reply{request.type, request.id, 0, value});
 }
 
 void RpcSession::on_resolve(const rpc::Request& request) {

@@ -345,6 +345,8 @@ void SocketBridge::abort(Instant now) {
 }
 
 void SocketBridge::close_stack(Instant now, bool abortive) {
+  if (wants_linger(abortive)) return start_linger(now);
+  if (lingering() && !abortive && !linger_ended_) return;  // the linger decides when
   if (stack_open_) {
     stack_open_ = false;
     if (kind_ == Kind::Udp) {
@@ -358,6 +360,7 @@ void SocketBridge::close_stack(Instant now, bool abortive) {
   handoffs_.clear();  // their bridges see the hang-up and release themselves
   close_pair();
   finish();
+  if (closed_) std::exchange(closed_, nullptr)();  // a close that waited is over
 }
 
 void SocketBridge::close_pair() {

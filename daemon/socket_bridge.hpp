@@ -12,6 +12,7 @@
 // is released as if the client had sent close.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -76,11 +77,27 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   void become_stream(Instant now);
   /// SO_ERROR: the pending error, cleared by reading it.
   Errc take_error() { return std::exchange(error_, Errc::Ok); }
-  /// SO_LINGER with a zero timeout: release() resets instead of closing.
-  void set_abortive_close(bool abortive) { abortive_close_ = abortive; }
+  /// SO_LINGER as set, for getsockopt.
+  struct Linger {
+    bool on = false;
+    std::int32_t seconds = 0;
+  };
+  /// SO_LINGER; with a zero timeout release() resets instead of closing.
+  void set_linger(bool on, std::int32_t seconds) {
+    linger_ = {on, seconds};
+    abortive_close_ = on && seconds == 0;
+  }
+  const Linger& linger() const { return linger_; }
   /// The client gave the socket up: finish moving what it wrote, then close
   /// the stack socket (FIN), or reset it when the close is abortive.
   void release(Instant now);
+  /// For a close the client waits on (SO_LINGER with a timeout): `done`
+  /// runs once this bridge has closed the stack socket — after the FIN was
+  /// acknowledged, the connection ended or the linger time passed — and at
+  /// once if it has already.
+  void when_closed(std::function<void()> done);
+  /// SO_LINGER holds the stack socket until the FIN is acknowledged.
+  bool lingering() const { return lingering_ && stack_open_; }
   /// Drops everything at once (RST for connections).
   void abort(Instant now);
 
@@ -98,6 +115,11 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   void on_client_gone();
   void on_stack_error(Errc error);
   void close_stack(Instant now, bool abortive);
+  // socket_bridge_linger.cpp
+  bool wants_linger(bool abortive) const;
+  void start_linger(Instant now);
+  /// True once the lingering close is over (and then closes the stack socket).
+  bool linger_over(Instant now);
   void close_pair();
   void finish();
 
@@ -122,6 +144,12 @@ class SocketBridge : public std::enable_shared_from_this<SocketBridge> {
   bool up_done_ = false;    // client's EOF passed on
   bool released_ = false;
   bool abortive_close_ = false;
+  Linger linger_;
+  std::function<void()> closed_;    // a waiting close's reply
+  bool lingering_ = false;          // FIN sent, waiting for its ACK
+  bool linger_ended_ = false;       // acknowledged, or the time is up
+  Instant linger_until_{};
+  std::unique_ptr<boost::asio::steady_timer> linger_timer_;
   bool stack_open_ = true;
   bool finished_called_ = false;
   Errc error_ = Errc::Ok;

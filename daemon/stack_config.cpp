@@ -73,6 +73,9 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
   out.tcp.window_scaling = tcp.window_scaling;
   out.tcp.timestamps = tcp.timestamps;
   out.tcp.congestion = tcp.congestion;
+  out.tcp.keepalive_idle = tcp.keepalive_idle;
+  out.tcp.keepalive_interval = tcp.keepalive_interval;
+  out.tcp.keepalive_count = tcp.keepalive_count;
   out.tcp.ephemeral_low = tcp.ephemeral_low;
   out.tcp.ephemeral_high = tcp.ephemeral_high;
 

@@ -37,6 +37,10 @@ void StackDriver::after_stack_work() {
     for (const auto& event : events) event_handler_(event, t);
   }
   if (work_handler_) work_handler_(now());
+  if (!watchers_.empty()) {
+    const Instant t = now();
+    std::erase_if(watchers_, [t](const auto& watcher) { return watcher(t); });
+  }
   arm_timer();
 }
 

@@ -39,6 +39,11 @@ class StackDriver {
   void set_work_handler(std::function<void(Instant now)> handler) {
     work_handler_ = std::move(handler);
   }
+  /// Runs `watcher` after each batch of work until it returns true: for
+  /// conditions the stack reaches without an event (a lingering close).
+  void add_watcher(std::function<bool(Instant now)> watcher) {
+    watchers_.push_back(std::move(watcher));
+  }
   /// Hands out queued events and re-arms the timer; call after any stack call.
   void after_stack_work();
 
@@ -52,6 +57,7 @@ class StackDriver {
   Instant armed_for_ = Instant::max();
   EventHandler event_handler_;
   std::function<void(Instant)> work_handler_;
+  std::vector<std::function<bool(Instant)>> watchers_;
 };
 
 }  // namespace tapstack::daemon

@@ -4,7 +4,8 @@ namespace tapstack::rpc {
 
 bool is_known(MessageType type) {
   const auto v = static_cast<std::uint16_t>(type);
-  return (v >= 1 && v <= 18) || type == MessageType::Impair || type == MessageType::Event ||
+  return (v >= 1 && v <= 18) || type == MessageType::Impair || type == MessageType::TcpInfo ||
+         type == MessageType::Event ||
          type == MessageType::Trace || type == MessageType::Capture;
 }
 
@@ -30,6 +31,7 @@ const char* to_string(MessageType type) {
     case MessageType::Trace: return "trace";
     case MessageType::Capture: return "capture";
     case MessageType::Impair: return "impair";
+    case MessageType::TcpInfo: return "tcp_info";
     case MessageType::Event: return "event";
   }
   return "unknown";

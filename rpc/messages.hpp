@@ -34,6 +34,7 @@ enum class MessageType : std::uint16_t {
   Arp = 17,
   Counters = 18,
   Impair = 19,  // show or change the link impairment (docs/rpc.md "Impair")
+  TcpInfo = 20,  // a connection's figures for TCP_INFO (docs/rpc.md "TCP_INFO")
   // Watching the stack: the reply carries a stream fd (docs/rpc.md "Trace and capture").
   Trace = 30,    // formatted TCP trace events, one per line
   Capture = 31,  // pcapng of every frame
@@ -66,7 +67,15 @@ enum class SockOpt : std::uint8_t {
   Linger = 7,     // value: on/off, value2: seconds
   Broadcast = 8,  // UDP
   Congestion = 9, // TCP_CONGESTION: value 1 NewReno ("reno"), 2 CUBIC (tcp::CongestionAlgorithm)
+  KeepIdle = 10,    // TCP_KEEPIDLE, seconds
+  KeepIntvl = 11,   // TCP_KEEPINTVL, seconds
+  KeepCnt = 12,     // TCP_KEEPCNT
+  UserTimeout = 13, // TCP_USER_TIMEOUT, milliseconds; 0: off
+  QuickAck = 14,    // TCP_QUICKACK
+  Cork = 15,        // TCP_CORK
+  MaxSeg = 16,      // TCP_MAXSEG; get: the MSS in use
 };
+inline constexpr SockOpt kLastSockOpt = SockOpt::MaxSeg;
 
 /// TCP_CONGESTION's value in the RPC: the algorithm's number, named by the
 /// client as Linux names it (the stack's tcp::CongestionAlgorithm numbers).
@@ -87,10 +96,13 @@ struct SocketRequest {
   Protocol protocol = Protocol::Tcp;
   friend bool operator==(const SocketRequest&, const SocketRequest&) = default;
 };
-/// Listen, Close, GetSockName, GetPeerName: just the handle.
+/// Close's arg: answer once SO_LINGER's wait is over (the client waits).
+inline constexpr std::uint32_t kCloseWaitLinger = 1;
+
+/// Listen, Close, GetSockName, GetPeerName, TcpInfo: the handle and an argument.
 struct HandleRequest {
   Handle handle = 0;
-  std::uint32_t arg = 0;  // Listen: backlog; otherwise 0
+  std::uint32_t arg = 0;  // Listen: backlog; Close: kCloseWaitLinger or 0; TcpInfo: layout
   friend bool operator==(const HandleRequest&, const HandleRequest&) = default;
 };
 /// Bind and Connect.
@@ -225,6 +237,35 @@ struct PingReply {
   std::uint32_t rtt_us = 0;
   friend bool operator==(const PingReply&, const PingReply&) = default;
 };
+/// TcpInfo's reply: what Linux's struct tcp_info says, for TCP_INFO. The
+/// request is a HandleRequest whose arg names the layout the client knows
+/// (kTcpInfoVersion); a later layout gets a new number, so a reply is
+/// always read field for field as its version says.
+inline constexpr std::uint8_t kTcpInfoVersion = 1;
+struct TcpInfoReply {
+  std::uint8_t version = kTcpInfoVersion;
+  std::uint8_t state = 7;        // Linux's numbers: 1 ESTABLISHED … 7 CLOSE … 11 CLOSING
+  std::uint8_t ca_state = 0;     // TCP_CA_Open 0, TCP_CA_Recovery 3
+  std::uint8_t options = 0;      // TCPI_OPT_TIMESTAMPS 1, _SACK 2, _WSCALE 4
+  std::uint8_t snd_wscale = 0;   // ≤ 14
+  std::uint8_t rcv_wscale = 0;   // ≤ 14
+  std::uint8_t retransmits = 0;  // consecutive timeouts of the segment now in flight
+  std::uint8_t probes = 0;       // unanswered keep-alive probes
+  std::uint32_t rto_us = 0, rtt_us = 0, rttvar_us = 0, min_rtt_us = 0;
+  std::uint32_t snd_mss = 0, rcv_mss = 0, advmss = 0, pmtu = 0;
+  std::uint32_t snd_cwnd = 0, snd_ssthresh = 0;  // segments
+  std::uint32_t unacked = 0;                     // segments
+  std::uint32_t snd_wnd = 0, rcv_wnd = 0;        // bytes
+  std::uint32_t total_retrans = 0;
+  std::uint32_t notsent_bytes = 0;
+  std::uint32_t segs_out = 0, segs_in = 0;
+  std::uint64_t bytes_acked = 0, bytes_received = 0, bytes_sent = 0;
+  std::uint64_t delivery_rate = 0;  // bytes per second; 0: not known
+  friend bool operator==(const TcpInfoReply&, const TcpInfoReply&) = default;
+};
+inline constexpr std::uint8_t kMaxLinuxTcpState = 11;  // TCP_CLOSING
+inline constexpr std::uint8_t kMaxWindowShift = 14;    // RFC 7323 §2.3
+
 /// Status, Sockets, Arp, Counters: a JSON document (see docs/rpc.md).
 struct JsonReply {
   std::string json;
@@ -236,7 +277,7 @@ struct EmptyReply {
 };
 
 using ReplyBody = std::variant<EmptyReply, HelloReply, SocketReply, EndpointReply, SockOptReply,
-                               ResolveReply, PingReply, JsonReply>;
+                               ResolveReply, PingReply, JsonReply, TcpInfoReply>;
 
 // ---- events (daemon → client, unsolicited) ----
 

@@ -26,6 +26,7 @@ std::size_t request_index(MessageType type) {
     case MessageType::Hello: return 0;
     case MessageType::Socket: return 1;
     case MessageType::Listen:
+    case MessageType::TcpInfo:
     case MessageType::Close:
     case MessageType::GetSockName:
     case MessageType::GetPeerName: return 2;
@@ -63,6 +64,7 @@ std::size_t reply_index(MessageType type) {
     case MessageType::Arp:
     case MessageType::Counters:
     case MessageType::Impair: return 7;
+    case MessageType::TcpInfo: return index_in<TcpInfoReply, ReplyBody>();
     default: return 0;
   }
 }
@@ -129,7 +131,7 @@ void put(Writer& w, const SockOptRequest& m) {
 bool get(Reader& r, SockOptRequest& m) {
   std::uint8_t opt = 0;
   if (!r.u32(m.handle) || !r.u8(opt) || !r.i32(m.value) || !r.i32(m.value2)) return false;
-  if (opt < 1 || opt > static_cast<std::uint8_t>(SockOpt::Congestion)) return r.fail();
+  if (opt < 1 || opt > static_cast<std::uint8_t>(kLastSockOpt)) return r.fail();
   m.option = static_cast<SockOpt>(opt);
   return true;
 }
@@ -241,6 +243,39 @@ void put(Writer& w, const PingReply& m) {
 }
 bool get(Reader& r, PingReply& m) {
   return r.u32(m.from) && r.u16(m.sequence) && r.u16(m.size) && r.u8(m.ttl) && r.u32(m.rtt_us);
+}
+void put(Writer& w, const TcpInfoReply& m) {
+  for (auto v : {m.version, m.state, m.ca_state, m.options, m.snd_wscale, m.rcv_wscale,
+                 m.retransmits, m.probes}) {
+    w.u8(v);
+  }
+  for (auto v : {m.rto_us, m.rtt_us, m.rttvar_us, m.min_rtt_us, m.snd_mss, m.rcv_mss, m.advmss,
+                 m.pmtu, m.snd_cwnd, m.snd_ssthresh, m.unacked, m.snd_wnd, m.rcv_wnd,
+                 m.total_retrans, m.notsent_bytes, m.segs_out, m.segs_in}) {
+    w.u32(v);
+  }
+  for (auto v : {m.bytes_acked, m.bytes_received, m.bytes_sent, m.delivery_rate}) w.u64(v);
+}
+bool get(Reader& r, TcpInfoReply& m) {
+  for (auto* v : {&m.version, &m.state, &m.ca_state, &m.options, &m.snd_wscale, &m.rcv_wscale,
+                  &m.retransmits, &m.probes}) {
+    if (!r.u8(*v)) return false;
+  }
+  for (auto* v : {&m.rto_us, &m.rtt_us, &m.rttvar_us, &m.min_rtt_us, &m.snd_mss, &m.rcv_mss,
+                  &m.advmss, &m.pmtu, &m.snd_cwnd, &m.snd_ssthresh, &m.unacked, &m.snd_wnd,
+                  &m.rcv_wnd, &m.total_retrans, &m.notsent_bytes, &m.segs_out, &m.segs_in}) {
+    if (!r.u32(*v)) return false;
+  }
+  for (auto* v : {&m.bytes_acked, &m.bytes_received, &m.bytes_sent, &m.delivery_rate}) {
+    if (!r.u64(*v)) return false;
+  }
+  // Only the layout this reader knows; Linux's state, CA state and option bits.
+  if (m.version != kTcpInfoVersion || m.state < 1 || m.state > kMaxLinuxTcpState ||
+      m.ca_state > 4 || m.options > 7 || m.snd_wscale > kMaxWindowShift ||
+      m.rcv_wscale > kMaxWindowShift) {
+    return r.fail();
+  }
+  return true;
 }
 void put(Writer& w, const JsonReply& m) { w.str(m.json); }
 bool get(Reader& r, JsonReply& m) { return r.str(m.json, kMaxMessageSize); }

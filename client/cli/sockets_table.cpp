@@ -86,6 +86,18 @@ std::string timestamps_text(const json& s) {
   return " ts ts_recent " + text(s["ts_recent"]);
 }
 
+/// The keep-alive timer while it runs (ss's timer:(keepalive,…,probes)),
+/// and TCP_USER_TIMEOUT when set.
+std::string options_text(const json& s) {
+  std::string out;
+  if (s.contains("keepalive_left_us")) {
+    out += " timer:(keepalive," + millis(number(s["keepalive_left_us"])) + "," +
+           text(s.value("keepalive_probes", json(0))) + ")";
+  }
+  if (s.value("user_timeout_ms", 0) != 0) out += " user_timeout:" + text(s["user_timeout_ms"]) + "ms";
+  return out;
+}
+
 /// ss -ti's second line, in the trace's words and units.
 std::string internals(const json& s, const std::string& state) {
   if (state == "LISTEN") return "";
@@ -101,7 +113,7 @@ std::string internals(const json& s, const std::string& state) {
          millis(number(s["srtt_us"])) + " rttvar " + millis(number(s["rttvar_us"])) +
          " rto " + millis(number(s["rto_us"])) + " minrtt " + millis(number(s["min_rtt_us"])) +
          " retrans " + text(s["retransmits"]) + " sent " + text(s["bytes_sent"]) + " rcvd " +
-         text(s["bytes_received"]) + timestamps_text(s) + "\n";
+         text(s["bytes_received"]) + timestamps_text(s) + options_text(s) + "\n";
 }
 
 std::size_t rank_of(const std::string& state) {

@@ -20,6 +20,7 @@
 
 #include "client/lib/connection.hpp"
 #include "client/lib/receive_connection.hpp"
+#include "client/lib/tcp_info.hpp"
 
 namespace tapstack::client {
 namespace {
@@ -30,6 +31,7 @@ struct SocketState {
   rpc::Handle handle = 0;
   bool udp = false;
   std::uint64_t session = 0;  // State::session when it was made
+  std::int32_t linger = 0;    // SO_LINGER's seconds when on and non-zero: close waits
 };
 
 struct State {
@@ -218,9 +220,23 @@ void put_name(const char* name, void* value, socklen_t* len) {
   *len = static_cast<socklen_t>(n);
 }
 
+bool tcp_option_of(int name, rpc::SockOpt& out) {
+  switch (name) {
+    case TCP_NODELAY: out = rpc::SockOpt::NoDelay; return true;
+    case TCP_CONGESTION: out = rpc::SockOpt::Congestion; return true;
+    case TCP_KEEPIDLE: out = rpc::SockOpt::KeepIdle; return true;
+    case TCP_KEEPINTVL: out = rpc::SockOpt::KeepIntvl; return true;
+    case TCP_KEEPCNT: out = rpc::SockOpt::KeepCnt; return true;
+    case TCP_USER_TIMEOUT: out = rpc::SockOpt::UserTimeout; return true;
+    case TCP_QUICKACK: out = rpc::SockOpt::QuickAck; return true;
+    case TCP_CORK: out = rpc::SockOpt::Cork; return true;
+    case TCP_MAXSEG: out = rpc::SockOpt::MaxSeg; return true;
+    default: return false;
+  }
+}
+
 bool option_of(int level, int name, rpc::SockOpt& out) {
-  if (level == IPPROTO_TCP && name == TCP_NODELAY) return out = rpc::SockOpt::NoDelay, true;
-  if (level == IPPROTO_TCP && name == TCP_CONGESTION) return out = rpc::SockOpt::Congestion, true;
+  if (level == IPPROTO_TCP) return tcp_option_of(name, out);
   if (level != SOL_SOCKET) return false;
   switch (name) {
     case SO_REUSEADDR: out = rpc::SockOpt::ReuseAddr; return true;
@@ -234,6 +250,28 @@ bool option_of(int level, int name, rpc::SockOpt& out) {
   }
 }
 
+
+/// SO_LINGER with a timeout makes ts_close wait for the daemon's answer.
+void remember_linger(int fd, std::int32_t seconds) {
+  (void)guarded([&](State& s) -> int {
+    if (const auto it = s.sockets.find(fd); it != s.sockets.end()) it->second.linger = seconds;
+    return 0;
+  });
+}
+
+/// TCP_INFO: its own request, whose reply is a versioned struct.
+int get_tcp_info(int fd, void* value, socklen_t* len) {
+  if (!value || !len) return fail(EFAULT);
+  return guarded([&](State& s) -> int {
+    const SocketState* sock = nullptr;
+    if (int e = bound(s, fd, sock); e != 0) return fail(e);
+    CallResult r;
+    const rpc::HandleRequest request{sock->handle, rpc::kTcpInfoVersion};
+    if (int e = exchange(s, rpc::MessageType::TcpInfo, request, r); e != 0) return fail(e);
+    write_tcp_info(std::get<rpc::TcpInfoReply>(r.reply.body), value, len);
+    return 0;
+  });
+}
 
 }  // namespace
 }  // namespace tapstack::client
@@ -352,9 +390,14 @@ int ts_close(int fd) {
     const SocketState sock = it->second;
     s.sockets.erase(it);
     ::close(fd);  // first, so the daemon sees EOF after the last byte
-    if (sock.session == s.session && s.connection.is_open()) {
-      (void)s.connection.post(rpc::MessageType::Close, rpc::HandleRequest{sock.handle, 0});
+    if (sock.session != s.session || !s.connection.is_open()) return 0;
+    if (sock.linger > 0) {  // SO_LINGER: wait until the data is acknowledged or the time is up
+      CallResult r;
+      (void)exchange(s, rpc::MessageType::Close,
+                     rpc::HandleRequest{sock.handle, rpc::kCloseWaitLinger}, r);
+      return 0;
     }
+    (void)s.connection.post(rpc::MessageType::Close, rpc::HandleRequest{sock.handle, 0});
     return 0;
   });
 }
@@ -384,11 +427,14 @@ int ts_setsockopt(int fd, int level, int name, const void* value, socklen_t len)
     if (!value || len < static_cast<socklen_t>(sizeof(int))) return fail(EINVAL);
     std::memcpy(&v, value, sizeof v);
   }
-  return simple(fd, rpc::MessageType::SetSockOpt,
-                [&](rpc::Handle h) { return rpc::SockOptRequest{h, option, v, v2}; });
+  const int rc = simple(fd, rpc::MessageType::SetSockOpt,
+                        [&](rpc::Handle h) { return rpc::SockOptRequest{h, option, v, v2}; });
+  if (rc == 0 && option == rpc::SockOpt::Linger) remember_linger(fd, v != 0 && v2 > 0 ? v2 : 0);
+  return rc;
 }
 
 int ts_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  if (level == IPPROTO_TCP && name == TCP_INFO) return get_tcp_info(fd, value, len);
   rpc::SockOpt option;
   if (!option_of(level, name, option)) return fail(ENOPROTOOPT);
   if (!value || !len) return fail(EFAULT);

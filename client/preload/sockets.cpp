@@ -74,7 +74,14 @@ void remember_option(int fd, int level, int name, const void* value, socklen_t l
 }
 
 bool stack_option(int level, int name) {
-  if (level == IPPROTO_TCP) return name == TCP_NODELAY || name == TCP_CONGESTION;
+  if (level == IPPROTO_TCP) {
+    switch (name) {
+      case TCP_NODELAY: case TCP_CONGESTION: case TCP_KEEPIDLE: case TCP_KEEPINTVL:
+      case TCP_KEEPCNT: case TCP_USER_TIMEOUT: case TCP_QUICKACK: case TCP_CORK:
+      case TCP_MAXSEG: return true;
+      default: return false;
+    }
+  }
   if (level != SOL_SOCKET) return false;
   return name == SO_REUSEADDR || name == SO_KEEPALIVE || name == SO_RCVBUF || name == SO_SNDBUF ||
          name == SO_LINGER || name == SO_BROADCAST;
@@ -210,11 +217,11 @@ int getsockopt_stack(int fd, const StackSocket& s, int level, int name, void* va
     return put_int(s.v6only ? 1 : 0, value, len);
   }
   if (data_fd_option(level, name)) return real().getsockopt(fd, level, name, value, len);
-  if (!s.inherited && (name == SO_ERROR || name == SO_RCVBUF || name == SO_SNDBUF) && level == SOL_SOCKET) {
-    return with_daemon([&] { return ts_getsockopt(fd, level, name, value, len); });
-  }
-  if (!s.inherited && level == IPPROTO_TCP && name == TCP_CONGESTION) {  // the stack's truth
-    return with_daemon([&] { return ts_getsockopt(fd, level, name, value, len); });
+  const bool tcp_info = level == IPPROTO_TCP && name == TCP_INFO && s.type == SOCK_STREAM;
+  const bool asked = (level == SOL_SOCKET && name == SO_ERROR) || stack_option(level, name);
+  if (!s.inherited && (asked || tcp_info)) {  // the stack's truth
+    const int rc = with_daemon([&] { return ts_getsockopt(fd, level, name, value, len); });
+    if (rc == 0 || errno != ENOPROTOOPT) return rc;  // else: read back what was set
   }
   for (const auto& o : s.options) {  // what the program set, read back
     if (o.level == level && o.name == name && value && len) {
@@ -223,10 +230,9 @@ int getsockopt_stack(int fd, const StackSocket& s, int level, int name, void* va
       return 0;
     }
   }
-  // Read by iperf3 and monitoring code: all of it defined. The stack's own
-  // figures are in `tapstack sockets -i`. A socket inherited across fork
-  // belongs to another session, which alone may ask: it says the built-in
-  // default, CUBIC.
+  // A socket inherited across fork belongs to another session, which alone
+  // may ask the stack: TCP_INFO reads as zeros (all of it defined, for
+  // iperf3 and monitoring code), TCP_CONGESTION as the default, CUBIC.
   if (level == IPPROTO_TCP && name == TCP_INFO) return put_padded({}, sizeof(tcp_info), value, len);
   if (level == IPPROTO_TCP && name == TCP_CONGESTION) return put_padded("cubic", kCongestionNameMax, value, len);
   return put_int(0, value, len);
@@ -244,8 +250,8 @@ int setsockopt_stack(int fd, const StackSocket& s, int level, int name, const vo
     const int rc = with_daemon([&] { return ts_setsockopt(fd, level, name, value, len); });
     if (rc != 0 && errno != ENOPROTOOPT) return rc;
   }
-  // Anything else (SO_REUSEPORT, TCP_KEEPIDLE, IP_TOS…) is accepted without
-  // effect and read back as set.
+  // Anything else (SO_REUSEPORT, IP_TOS…) is accepted without effect and
+  // read back as set.
   remember_option(fd, level, name, value, len);
   return 0;
 }

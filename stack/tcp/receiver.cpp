@@ -30,7 +30,12 @@ Receiver::Receiver(const TcpSettings& settings, TcpCounters& counters, const Con
   rcv_.wnd_shift = settings.window_scaling ? shift_for(settings.recv_buffer) : 0;
 }
 
-void Receiver::set_buffer(std::size_t bytes) {
+void Receiver::set_buffer(std::size_t bytes, bool choose_scale) {
+  if (!choose_scale) {
+    // The peer may fill what was offered: never below the capacity.
+    store_.resize(std::max(bytes, store_.capacity()));
+    return;
+  }
   store_.resize(std::max<std::size_t>(bytes, 1));
   rcv_.wnd_shift = settings_.window_scaling ? shift_for(bytes) : 0;
 }
@@ -134,6 +139,9 @@ void Receiver::schedule_ack(Instant now, std::uint32_t send_mss) {
   // RFC 5681 §4.2 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment.
   if (!settings_.delayed_ack) {
     ack_now("ACK (delayed ACKs off)");
+  } else if (quick_acks_ > 0) {
+    --quick_acks_;
+    ack_now("ACK at once (TCP_QUICKACK)");
   } else if (unacked_bytes_ >= 2 * std::min(send_mss, rcv_.mss)) {
     trace_.event(TraceKind::DelayedAck, now, rcv_.nxt.raw(), unacked_bytes_, 0, 0, 0,
                  "two full-sized segments unacked: ACK now");
@@ -150,6 +158,12 @@ void Receiver::on_fin() {
   rcv_.nxt += 1;
   rcv_.adv_edge = seq_max(rcv_.adv_edge, rcv_.nxt);
   ack_now("ACK of the peer's FIN");
+}
+
+bool Receiver::flush_delayed_ack() {
+  if (!delayed_ack_timer_) return false;
+  delayed_ack_timer_.reset();
+  return true;
 }
 
 const char* Receiver::take_ack_request() {

@@ -39,8 +39,9 @@ class Receiver {
   Receiver(const TcpSettings& settings, TcpCounters& counters, const ConnTrace& trace);
 
   // --- set-up ---
-  /// Sizes the buffer and our window scale (RFC 7323 §2.3); before the handshake.
-  void set_buffer(std::size_t bytes);
+  /// Sizes the buffer and, before the handshake (`choose_scale`), our window
+  /// scale (RFC 7323 §2.3). After it the buffer only grows.
+  void set_buffer(std::size_t bytes, bool choose_scale = true);
   /// The peer's SYN arrived with sequence number `irs`.
   void open(SeqNum irs);
   /// A SYN-cookie connection: the SYN-ACK (not remembered) advertised what
@@ -67,6 +68,11 @@ class Receiver {
   // --- acknowledgments ---
   /// Asks for an ACK at the end of this round; `why` labels it in traces.
   void ack_now(const char* why) { ack_why_ = why; }
+  /// TCP_QUICKACK: the next `n` in-order segments are acknowledged at once.
+  void set_quick_acks(std::uint32_t n) { quick_acks_ = n; }
+  std::uint32_t quick_acks() const { return quick_acks_; }
+  /// Cancels a pending delayed ACK; true if one was pending (it is then due now).
+  bool flush_delayed_ack();
   /// The reason of the ACK asked for since the last call, or null; clears it.
   const char* take_ack_request();
   /// A segment carrying our ACK and window left: nothing is owed any more.
@@ -97,6 +103,7 @@ class Receiver {
 
   // --- queries ---
   const ReceiveState& rcv() const { return rcv_; }
+  std::size_t capacity() const { return store_.capacity(); }
   SeqNum nxt() const { return rcv_.nxt; }
   /// RCV.WND: what is left of the window last advertised.
   std::uint32_t window() const;
@@ -120,6 +127,7 @@ class Receiver {
   std::optional<SeqNum> ooo_fin_;  // FIN seen beyond a hole
   const char* ack_why_ = nullptr;  // an ACK is owed at the end of this round, and why
   std::uint32_t unacked_bytes_ = 0;  // received since our last ACK (delayed ACK)
+  std::uint32_t quick_acks_ = 0;     // TCP_QUICKACK: segments still acknowledged at once
   std::uint64_t bytes_received_ = 0;
   bool fin_received_ = false;
   bool sack_ok_ = false;  // both sides sent SACK-permitted

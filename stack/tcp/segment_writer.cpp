@@ -27,6 +27,9 @@ void SegmentWriter::transmit(const OutSegment& s, Instant now) {
   (void)env_.ip.send_ipv4(tuple_.local_addr, tuple_.remote_addr, net::IpProtocol::Tcp, bytes,
                           ip_options);
   ++env_.counters.tx_segments;
+  segments_sent_ += s.segment_size != 0
+                        ? (s.payload.size() + s.segment_size - 1) / s.segment_size
+                        : 1;
   if ((s.flags & Ack) != 0) {
     receiver_.on_ack_sent();
     ts_.on_ack_sent(SeqNum{h.ack});
@@ -47,6 +50,7 @@ void SegmentWriter::send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now,
                           kSegmentOptions);
   ++env_.counters.tx_segments;
   ++env_.counters.tx_resets;
+  ++segments_sent_;
 }
 
 }  // namespace tapstack::tcp

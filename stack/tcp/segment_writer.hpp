@@ -23,6 +23,8 @@ class SegmentWriter final : public SegmentSink {
   std::size_t sack_blocks() const override { return receiver_.sack_block_count(); }
   /// A reset: no window, no options, and nothing owed is cleared.
   void send_rst(SeqNum seq, std::optional<SeqNum> ack, Instant now, const char* why);
+  /// Segments put on the wire, a super-segment counted as the ones it is cut into.
+  std::uint64_t segments_sent() const { return segments_sent_; }
 
  private:
   TcbEnv& env_;
@@ -30,6 +32,7 @@ class SegmentWriter final : public SegmentSink {
   const ConnTrace& trace_;
   Receiver& receiver_;
   Timestamps& ts_;
+  std::uint64_t segments_sent_ = 0;
 };
 
 }  // namespace tapstack::tcp

@@ -106,6 +106,7 @@ AckResult Sender::on_ack(const Segment& seg, Instant now) {
   const std::uint32_t data = acked - (syn_acked ? 1u : 0u) - (result.fin_acked ? 1u : 0u);
   const bool was_full = buf_.free() == 0;
   buf_.consume(std::min<std::size_t>(data, buf_.size()));
+  bytes_acked_ += data;
   snd_.una = ack;
   if (seq_lt(snd_.nxt, ack)) snd_.nxt = ack;
   take_rtt_sample(seg, now);

@@ -93,8 +93,9 @@ struct SendTimers {
   std::optional<Instant> retransmit, persist;
   std::optional<Instant> probe;    // RFC 8985 §7 tail loss probe (PTO)
   std::optional<Instant> reorder;  // RFC 8985 §6.3 RACK reordering timer
+  std::optional<Instant> cork;     // TCP_CORK's ceiling for a held partial segment
 };
-enum class SendTimer : std::uint8_t { Retransmit, Persist, Probe, Reorder };
+enum class SendTimer : std::uint8_t { Retransmit, Persist, Probe, Reorder, Cork };
 
 class Sender {
  public:
@@ -114,6 +115,11 @@ class Sender {
   /// The peer's window from its SYN (never scaled, RFC 7323 §2.2).
   void init_window(std::uint32_t wnd, SeqNum wl1, SeqNum wl2);
   void set_nodelay(bool on) { nodelay_ = on; }
+  /// TCP_CORK: partial segments wait until uncorked or for kCorkCeiling.
+  void set_cork(bool on) {
+    corked_ = on;
+    if (!on) timers_.cork.reset();
+  }
   /// The connection's RFC 7323 state: RTT samples from echoes (§4) and
   /// spurious retransmission detection (RFC 3522) while it is enabled.
   void set_timestamps(const Timestamps* ts) { ts_ = ts; }
@@ -191,6 +197,7 @@ class Sender {
   bool sack_enabled() const { return sack_ok_; }
   std::uint64_t retransmits() const { return retransmits_; }
   std::uint64_t bytes_sent() const { return bytes_sent_; }
+  std::uint64_t bytes_acked() const { return bytes_acked_; }
 
  private:
   // sender.cpp
@@ -217,6 +224,8 @@ class Sender {
   /// RFC 896 with Minshall's refinement: whether a small segment waits.
   bool nagle_holds(std::uint32_t len, std::uint32_t room, std::uint32_t pending, bool fin,
                    std::uint32_t in_flight, Instant now);
+  /// TCP_CORK: whether a partial segment waits for more data.
+  bool cork_holds(std::uint32_t len, std::uint32_t room, bool fin, Instant now);
   /// Congestion window room: cwnd - FlightSize, or with SACK cwnd - pipe.
   std::uint32_t congestion_room(std::uint32_t in_flight) const;
   /// How much new data to send at once when the link segments for us.
@@ -286,9 +295,12 @@ class Sender {
   std::uint32_t unanswered_probes_ = 0;
   std::uint64_t retransmits_ = 0;
   std::uint64_t bytes_sent_ = 0;
+  std::uint64_t bytes_acked_ = 0;
   bool fin_queued_ = false;  // user asked for FIN
   bool nagle_held_ = false;
   bool nodelay_ = false;
+  bool corked_ = false;
+  bool cork_expired_ = false;  // the ceiling passed: what is held goes now
   bool want_writable_ = false;  // a writer found the buffer full
   bool sack_ok_ = false;        // both sides sent SACK-permitted
 };

@@ -5,6 +5,7 @@
 
 #include "stack/tcp/deadline.hpp"
 #include "stack/tcp/sender.hpp"
+#include "stack/tcp/socket_options.hpp"
 
 namespace tapstack::tcp {
 
@@ -75,6 +76,7 @@ bool Sender::send_new_data(std::uint32_t in_flight, std::uint32_t cwnd_room, Ins
   if (len < pending && len < room && in_flight > 0 && len < snd_.max_wnd / 2) {
     return false;  // RFC 1122 §4.2.3.4: sender SWS avoidance, wait for a bigger window
   }
+  if (len == pending && cork_holds(len, room, fin, now)) return false;
   if (nagle_holds(len, room, pending, fin, in_flight, now)) return false;
   if (len < room) small_end_ = snd_.nxt + len;
   const char* why = !seq_lt(snd_.nxt, snd_.max) ? (len == 0 ? "FIN" : "data")
@@ -107,6 +109,22 @@ bool Sender::nagle_holds(std::uint32_t len, std::uint32_t room, std::uint32_t pe
     nagle_held_ = false;
   }
   return false;
+}
+
+// Linux's TCP_CORK: the last partial segment waits for more data, the FIN
+// or uncorking, but no longer than kCorkCeiling.
+bool Sender::cork_holds(std::uint32_t len, std::uint32_t room, bool fin, Instant now) {
+  if (!corked_ || len >= room || fin || len == 0) {
+    cork_expired_ = false;
+    timers_.cork.reset();
+    return false;
+  }
+  if (cork_expired_) return false;
+  if (!timers_.cork) {
+    timers_.cork = now + kCorkCeiling;
+    trace_.event(TraceKind::NagleHold, now, len, 0, 0, 0, 0, "TCP_CORK: holding a partial segment");
+  }
+  return true;
 }
 
 // New data as one super-segment of whole segments (a partial one only at the
@@ -205,13 +223,16 @@ bool Sender::timer_expired(SendTimer timer, Instant now) {
     case SendTimer::Persist: return expire(timers_.persist, now);
     case SendTimer::Probe: return expire(timers_.probe, now);
     case SendTimer::Reorder: return expire(timers_.reorder, now);
+    case SendTimer::Cork:
+      cork_expired_ = expire(timers_.cork, now);
+      return cork_expired_;
   }
   return false;
 }
 
 Instant Sender::next_deadline() const {
   const Instant t = earliest(earliest(Instant::max(), timers_.retransmit), timers_.persist);
-  return earliest(earliest(t, timers_.probe), timers_.reorder);
+  return earliest(earliest(earliest(t, timers_.probe), timers_.reorder), timers_.cork);
 }
 
 bool Sender::on_persist_timeout(Instant now) {

@@ -23,23 +23,16 @@ const char* state_name(TcpState s) {
   return "?";
 }
 
-Tcb::Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple)
+Tcb::Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple, const SocketOptions& options)
     : env_(env),
       id_(id),
       tuple_(tuple),
       trace_(env.trace, id, tuple),
       receiver_(env.settings, env.counters, trace_),
       writer_(env, tuple, trace_, receiver_, ts_),
-      sender_(env.settings, env.counters, trace_, writer_),
-      keepalive_(env.settings.keepalive) {
+      sender_(env.settings, env.counters, trace_, writer_) {
   sender_.set_timestamps(&ts_);
-}
-
-bool Tcb::set_buffers(std::size_t send_bytes, std::size_t recv_bytes) {
-  if (state_ != TcpState::Closed) return false;
-  sender_.set_buffer(send_bytes);
-  receiver_.set_buffer(recv_bytes);
-  return true;
+  set_options(options, Instant{});  // CLOSED: nothing is sent or armed yet
 }
 
 void Tcb::open_active(SeqNum iss, Instant now) {
@@ -211,9 +204,26 @@ TcpSocketInfo Tcb::info() const {
   i.rttvar = sender_.rtt().rttvar();
   i.rto = sender_.rtt().rto();
   i.min_rtt = sender_.min_rtt().value_or(Duration{0});
+  // Linux's estimate of the peer's MSS: 536 (or less) until a larger segment came.
+  i.rcv_mss = std::min(std::max(largest_segment_, std::min(536u, rcv.mss)), rcv.mss);
+  i.adv_mss = rcv.mss;
+  i.sack = sender_.sack_enabled();
+  i.window_scaling = peer_ws_ok_;
+  i.in_recovery = sender_.congestion().in_recovery();
   i.retransmits = sender_.retransmits();
+  i.retries = sender_.retries();
   i.bytes_sent = sender_.bytes_sent();
   i.bytes_received = receiver_.bytes_received();
+  i.bytes_acked = sender_.bytes_acked();
+  i.segs_in = segs_in_;
+  i.segs_out = writer_.segments_sent();
+  i.unacked = snd.max.since(snd.una);
+  i.keepalive_expires = keepalive_timer_;
+  i.keepalive_probes = keepalive_probes_;
+  i.user_timeout = opts_.user_timeout;
+  i.quick_acks = receiver_.quick_acks();
+  i.send_buffer = sender_.queued() + sender_.space();
+  i.recv_buffer = receiver_.capacity();
   i.timestamps = ts_.enabled();
   i.ts_recent = ts_.recent();
   i.send_queued = sender_.queued();

@@ -19,6 +19,7 @@
 #include "stack/tcp/segment_writer.hpp"
 #include "stack/tcp/sender.hpp"
 #include "stack/tcp/seq_num.hpp"
+#include "stack/tcp/socket_options.hpp"
 #include "stack/tcp/tcb_env.hpp"
 #include "stack/tcp/tcp_types.hpp"
 #include "stack/tcp/timestamps.hpp"
@@ -30,7 +31,7 @@ enum class Step : std::uint8_t { Continue, Drop, DropAndAck, Reset, Closed };
 
 class Tcb {
  public:
-  Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple);
+  Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple, const SocketOptions& options = {});
   Tcb(const Tcb&) = delete;
   Tcb& operator=(const Tcb&) = delete;
 
@@ -75,12 +76,16 @@ class Tcb {
   /// Where this connection's TSval clock starts (RFC 7323 §7.1); before opening.
   void set_timestamp_offset(std::uint32_t offset) { ts_.set_offset(offset); }
 
-  // --- per-socket options ---
-  void set_nodelay(bool on) { sender_.set_nodelay(on); }
-  void set_congestion(CongestionAlgorithm algorithm) { sender_.set_congestion(algorithm); }
-  void set_keepalive(bool on, Instant now);
-  /// Sets buffer sizes; only before the handshake (window scale is fixed then).
-  bool set_buffers(std::size_t send_bytes, std::size_t recv_bytes);
+  // --- per-socket options (tcb_options.cpp) ---
+  /// Applies the socket's options. The receive buffer chooses the window
+  /// scale only before the SYN, and after it may only grow; the send buffer
+  /// never drops below what it holds. Turning TCP_NODELAY on or TCP_CORK
+  /// off sends what they held, as Linux does.
+  void set_options(const SocketOptions& options, Instant now);
+  const SocketOptions& options() const { return opts_; }
+  /// TCP_QUICKACK: on sends a delayed ACK now and acknowledges the next
+  /// kQuickAcks in-order segments at once; off ends that early.
+  void quickack(bool on, Instant now);
   /// Whether events go to the user (false for unaccepted passive connections
   /// and for TCBs detached by close()).
   void set_announce(bool on) { announce_ = on; }
@@ -118,6 +123,8 @@ class Tcb {
   void send_syn(Instant now);
   void send_ack(Instant now, const char* why);
   void arm_timers(Instant now);
+  /// `mss`, no larger than TCP_MAXSEG when set.
+  std::uint16_t user_clamp(std::uint16_t mss) const;
   /// The MSS we offer: what the interface can receive (MMS_R).
   std::uint16_t receive_mss() const;
   /// The most we send per segment toward the peer: the path MTU's MSS.
@@ -129,7 +136,17 @@ class Tcb {
   // tcb_timers.cpp
   void on_retransmit_timeout(Instant now);
   void on_persist_timeout(Instant now);
+
+  // tcb_options.cpp
   void on_keepalive_timeout(Instant now);
+  bool keepalive_on() const { return opts_.keepalive.value_or(env_.settings.keepalive); }
+  /// Something was heard from the peer: the keep-alive idle time starts again.
+  void restart_keepalive(Instant now);
+  /// RFC 5482: when unacknowledged data has waited longer than TCP_USER_TIMEOUT.
+  std::optional<Instant> user_timeout_deadline() const;
+  /// Notes when SND.UNA last moved while data was outstanding.
+  void track_unacked(Instant now);
+  void apply_buffers();
   void enter_fin_wait2(Instant now);
   void enter_time_wait(Instant now, const char* why);
   void stop_timers();
@@ -146,13 +163,18 @@ class Tcb {
   Receiver receiver_;
   SegmentWriter writer_;
   Sender sender_;
+  SocketOptions opts_;
   std::optional<Instant> keepalive_timer_;
   std::optional<Instant> time_wait_timer_;  // 2·MSL, or an orphaned FIN-WAIT-2's limit
+  std::optional<Instant> last_heard_;       // the peer's last segment
+  std::optional<Instant> unacked_since_;    // data outstanding without progress since
+  SeqNum unacked_una_;                      // SND.UNA when unacked_since_ was set
   Errc error_ = Errc::Ok;
   std::uint32_t keepalive_probes_ = 0;
+  std::uint32_t largest_segment_ = 0;  // payload received, for tcpi_rcv_mss
+  std::uint64_t segs_in_ = 0;
   bool passive_ = false;     // opened from a listener
   bool peer_ws_ok_ = false;  // both sides sent window scale
-  bool keepalive_ = false;
   bool announce_ = true;
 };
 

@@ -8,10 +8,10 @@
 namespace tapstack::tcp {
 
 void Tcb::on_segment(const Segment& seg, Instant now) {
-  if (keepalive_ && is_synchronized(state_)) {
-    keepalive_probes_ = 0;
-    keepalive_timer_ = now + env_.settings.keepalive_idle;
-  }
+  last_heard_ = now;
+  ++segs_in_;
+  largest_segment_ = std::max(largest_segment_, static_cast<std::uint32_t>(seg.payload.size()));
+  if (is_synchronized(state_)) restart_keepalive(now);
   trace_.segment(TraceKind::SegmentIn, now, seg.header, seg.payload.size(), "");
   if (state_ == TcpState::SynSent) {
     on_segment_syn_sent(seg, now);
@@ -77,7 +77,7 @@ void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
   sender_.on_syn_acked(seg.ack(), now);
   set_state(sender_.fin_queued() ? TcpState::FinWait1 : TcpState::Established,
             "SYN-ACK acked our SYN", now);
-  if (keepalive_) keepalive_timer_ = now + env_.settings.keepalive_idle;
+  restart_keepalive(now);
   notify(SocketEventKind::Connected);
   // "form an ACK segment and send it"
   receiver_.ack_now("ACK of SYN-ACK (handshake step 3)");
@@ -196,7 +196,7 @@ Step Tcb::check_ack(const Segment& seg, Instant now) {
     }
     set_state(sender_.fin_queued() ? TcpState::FinWait1 : TcpState::Established,
               "ACK acked our SYN-ACK", now);
-    if (keepalive_) keepalive_timer_ = now + env_.settings.keepalive_idle;
+    restart_keepalive(now);
     if (!passive_) notify(SocketEventKind::Connected);
   }
   return process_ack(seg, now);

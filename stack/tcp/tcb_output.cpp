@@ -18,9 +18,16 @@ std::uint16_t mss_for(std::size_t mtu) {
 
 }  // namespace
 
-std::uint16_t Tcb::receive_mss() const { return mss_for(env_.ip.link_mtu()); }
+// TCP_MAXSEG clamps both the MSS offered and the one used (Linux user_mss).
+std::uint16_t Tcb::user_clamp(std::uint16_t mss) const {
+  return opts_.max_segment != 0 ? std::min(mss, opts_.max_segment) : mss;
+}
 
-std::uint16_t Tcb::path_mss() const { return mss_for(env_.ip.path_mtu(tuple_.remote_addr)); }
+std::uint16_t Tcb::receive_mss() const { return user_clamp(mss_for(env_.ip.link_mtu())); }
+
+std::uint16_t Tcb::path_mss() const {
+  return user_clamp(mss_for(env_.ip.path_mtu(tuple_.remote_addr)));
+}
 
 std::uint32_t Tcb::effective_mss(std::uint32_t mss) const {
   const std::uint32_t options = ts_.enabled() ? kTimestampOptionBytes : 0;
@@ -55,6 +62,7 @@ void Tcb::send_ack(Instant now, const char* why) {
 }
 
 void Tcb::arm_timers(Instant now) {
+  track_unacked(now);
   if (state_ == TcpState::SynSent || state_ == TcpState::SynReceived) {
     sender_.arm_handshake_timer(now);
     return;

@@ -1,7 +1,8 @@
 // TCB timers: which of them fires in which state (RFC 6298 retransmission,
 // RFC 8985 probe and RFC 9293 §3.8.6.1 persist via the Sender; RFC 1122
-// §4.2.3.2 delayed ACK via the Receiver; RFC 1122 §4.2.3.6 keep-alive and
-// §3.4.2 TIME-WAIT here), and the state/notification helpers.
+// §4.2.3.2 delayed ACK via the Receiver; RFC 9293 §3.4.2 TIME-WAIT here;
+// keep-alive and the user timeout in tcb_options.cpp), and the state and
+// notification helpers.
 #include <algorithm>
 
 #include "stack/tcp/deadline.hpp"
@@ -21,6 +22,11 @@ void Tcb::on_timers(Instant now) {
     ++env_.counters.time_wait_expired;
     trace_.event(TraceKind::TimeWaitExpire, now, 0, 0, 0, 0, 0, "2MSL timer expired");
     close_with(Errc::Ok, "2MSL in TIME-WAIT expired", now);
+    return;
+  }
+  if (const auto limit = user_timeout_deadline(); limit && *limit <= now) {
+    ++env_.counters.timeouts;
+    close_with(Errc::TimedOut, "TCP_USER_TIMEOUT: data unacknowledged too long (RFC 5482)", now);
     return;
   }
   if (receiver_.delayed_ack_expired(now)) send_ack(now, "delayed ACK");
@@ -46,11 +52,13 @@ void Tcb::on_timers(Instant now) {
     if (state_ == TcpState::Closed) return;
   }
   if (expire(keepalive_timer_, now)) on_keepalive_timeout(now);
+  if (sender_.timer_expired(SendTimer::Cork, now) && is_synchronized(state_)) output(now);
 }
 
 Instant Tcb::next_deadline() const {
   const Instant t = std::min(sender_.next_deadline(), receiver_.next_deadline());
-  return earliest(earliest(t, keepalive_timer_), time_wait_timer_);
+  return earliest(earliest(earliest(t, keepalive_timer_), time_wait_timer_),
+                  user_timeout_deadline());
 }
 
 // RFC 9293 sets no limit on zero-window probing, so a peer that closed its
@@ -74,7 +82,8 @@ void Tcb::on_retransmit_timeout(Instant now) {
   const bool handshake = state_ == TcpState::SynSent || state_ == TcpState::SynReceived;
   const std::uint32_t limit =
       handshake ? env_.settings.max_syn_retries : env_.settings.max_retries;
-  if (sender_.retries() >= limit) {
+  // With TCP_USER_TIMEOUT set, that time decides instead of the count (as Linux).
+  if (sender_.retries() >= limit && opts_.user_timeout == Duration{0}) {
     ++env_.counters.timeouts;
     if (handshake) ++env_.counters.attempt_fails;
     close_with(Errc::TimedOut, "retransmission limit", now);
@@ -88,31 +97,6 @@ void Tcb::on_retransmit_timeout(Instant now) {
   }
   sender_.on_retransmit_timeout(now);
   output(now);
-}
-
-void Tcb::on_keepalive_timeout(Instant now) {
-  if (!keepalive_ || !(state_ == TcpState::Established || state_ == TcpState::CloseWait)) return;
-  if (keepalive_probes_ >= env_.settings.keepalive_count) {
-    ++env_.counters.timeouts;
-    close_with(Errc::TimedOut, "keep-alive unanswered", now);
-    return;
-  }
-  // RFC 1122 §4.2.3.6: a segment with SEG.SEQ = SND.NXT - 1 (no data) draws an ACK.
-  ++keepalive_probes_;
-  ++env_.counters.keepalive_probes;
-  writer_.transmit({sender_.snd().una - 1, Ack, {}, {}, "keep-alive probe", keepalive_probes_, 0},
-                   now);
-  keepalive_timer_ = now + env_.settings.keepalive_interval;
-}
-
-void Tcb::set_keepalive(bool on, Instant now) {
-  keepalive_ = on;
-  keepalive_probes_ = 0;
-  if (on && is_synchronized(state_)) {
-    keepalive_timer_ = now + env_.settings.keepalive_idle;
-  } else {
-    keepalive_timer_.reset();
-  }
 }
 
 void Tcb::enter_fin_wait2(Instant now) {
@@ -141,6 +125,7 @@ void Tcb::stop_timers() {
   receiver_.stop_timers();
   keepalive_timer_.reset();
   time_wait_timer_.reset();
+  unacked_since_.reset();
 }
 
 void Tcb::close_with(Errc error, const char* why, Instant now) {

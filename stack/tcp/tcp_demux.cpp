@@ -204,14 +204,10 @@ void TcpLayer::on_listen_syn(std::uint32_t listener_index, const Segment& seg, I
   const Slot& ls = slots_[listener_index];
   Slot& s = slots_[*index];
   s.parent = id_of(listener_index);
-  s.nodelay = ls.nodelay;
-  s.congestion = ls.congestion;
-  s.keepalive = ls.keepalive;
-  s.buffers = ls.buffers;
+  s.options = ls.options;
   const FourTuple tuple{seg.dst, seg.header.dst_port, seg.src, seg.header.src_port};
   Tcb& t = make_tcb(*index, tuple);
   t.set_announce(false);
-  if (s.keepalive) t.set_keepalive(true, now);
   ++l.syn_queued;
   // Data on a SYN is not queued (no TCP Fast Open); the peer resends it.
   t.open_passive(seg, SeqNum{isn_.isn(tuple, now)}, now);
@@ -277,8 +273,7 @@ void TcpLayer::on_cookie_ack(std::uint32_t listener_index, const Segment& seg, I
   ++counters_.syn_cookies_accepted;
   Slot& s = slots_[*index];
   s.parent = id_of(listener_index);
-  s.nodelay = slots_[listener_index].nodelay;
-  s.congestion = slots_[listener_index].congestion;
+  s.options = slots_[listener_index].options;
   const FourTuple tuple{seg.dst, seg.header.dst_port, seg.src, seg.header.src_port};
   Tcb& t = make_tcb(*index, tuple);
   t.set_announce(false);

@@ -110,11 +110,8 @@ Result<std::uint16_t> TcpLayer::ephemeral_port(wire::Ipv4Address addr) {
 
 Tcb& TcpLayer::make_tcb(std::uint32_t index, const FourTuple& tuple) {
   Slot& s = slots_[index];
-  s.tcb = std::make_unique<Tcb>(env_, id_of(index), tuple);
+  s.tcb = std::make_unique<Tcb>(env_, id_of(index), tuple, s.options);
   s.tcb->set_timestamp_offset(isn_.timestamp_offset(tuple));
-  if (s.buffers) (void)s.tcb->set_buffers(s.buffers->first, s.buffers->second);
-  s.tcb->set_nodelay(s.nodelay);
-  if (s.congestion) s.tcb->set_congestion(*s.congestion);
   connections_[tuple] = index;
   ports_.add_connection(tuple.local_port);
   touch(index);
@@ -206,7 +203,6 @@ Result<void> TcpLayer::connect(SocketId id, wire::Ipv4Address addr, std::uint16_
   const FourTuple tuple{local, s->bound_port, addr, port};
   if (connections_.count(tuple) != 0 || !take_over_time_wait(tuple)) return Errc::AddressInUse;
   Tcb& tcb = make_tcb((id.value & 0xffff) - 1, tuple);
-  if (s->keepalive) tcb.set_keepalive(true, now);
   ++counters_.active_opens;
   tcb.open_active(SeqNum{isn_.isn(tuple, now)}, now);
   return {};
@@ -291,47 +287,6 @@ void TcpLayer::abort(SocketId id, Instant now) {
   if (s == nullptr) return;
   if (s->tcb) s->tcb->abort(now);
   free_slot((id.value & 0xffff) - 1, now);
-}
-
-Result<void> TcpLayer::set_nodelay(SocketId id, bool on) {
-  Slot* s = slot_for(id);
-  if (s == nullptr) return Errc::BadDescriptor;
-  s->nodelay = on;
-  if (s->tcb) s->tcb->set_nodelay(on);
-  return {};
-}
-
-Result<void> TcpLayer::set_congestion(SocketId id, CongestionAlgorithm algorithm) {
-  Slot* s = slot_for(id);
-  if (s == nullptr) return Errc::BadDescriptor;
-  s->congestion = algorithm;
-  if (s->tcb) s->tcb->set_congestion(algorithm);
-  return {};
-}
-
-Result<CongestionAlgorithm> TcpLayer::congestion(SocketId id) const {
-  const Slot* s = slot_for(id);
-  if (s == nullptr) return Errc::BadDescriptor;
-  if (s->tcb) return s->tcb->sender().congestion().algorithm();
-  return s->congestion.value_or(settings_.congestion);
-}
-
-Result<void> TcpLayer::set_keepalive(SocketId id, bool on, Instant now) {
-  Slot* s = slot_for(id);
-  if (s == nullptr) return Errc::BadDescriptor;
-  s->keepalive = on;
-  if (s->tcb) s->tcb->set_keepalive(on, now);
-  return {};
-}
-
-Result<void> TcpLayer::set_buffer_sizes(SocketId id, std::size_t send_bytes,
-                                        std::size_t recv_bytes) {
-  Slot* s = slot_for(id);
-  if (s == nullptr) return Errc::BadDescriptor;
-  if (s->tcb) return Errc::InvalidState;
-  if (send_bytes == 0 || recv_bytes == 0) return Errc::InvalidArgument;
-  s->buffers = std::make_pair(send_bytes, recv_bytes);
-  return {};
 }
 
 std::optional<TcpSocketInfo> TcpLayer::info(SocketId id) const {

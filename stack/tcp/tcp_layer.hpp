@@ -18,6 +18,7 @@
 #include "stack/net/transport.hpp"
 #include "stack/tcp/isn.hpp"
 #include "stack/tcp/port_table.hpp"
+#include "stack/tcp/socket_options.hpp"
 #include "stack/tcp/tcb.hpp"
 #include "stack/tcp/tcp_types.hpp"
 #include "stack/tcp/time_wait.hpp"
@@ -68,13 +69,17 @@ class TcpLayer final : public net::TransportProtocol {
   Result<void> close(SocketId id, Instant now);
   /// Sends RST if connected, and releases the id (RFC 9293 §3.10.5).
   void abort(SocketId id, Instant now);
-  Result<void> set_nodelay(SocketId id, bool on);
-  /// TCP_CONGESTION: before connect/listen, or on a connection (which keeps its window).
-  Result<void> set_congestion(SocketId id, CongestionAlgorithm algorithm);
+  // --- per-socket options (tcp_layer_options.cpp) ---
+  /// What was set on the socket (SO_*, TCP_*); unset ones mean settings().
+  Result<SocketOptions> options(SocketId id) const;
+  /// Kept for a connection made later (a listener's for each one it
+  /// accepts) and applied to a connection at once. TCP_CONGESTION switches
+  /// a live connection, which keeps its window.
+  Result<void> set_options(SocketId id, const SocketOptions& options, Instant now);
+  /// The algorithm in use (or to be used, before connect/listen).
   Result<CongestionAlgorithm> congestion(SocketId id) const;
-  Result<void> set_keepalive(SocketId id, bool on, Instant now);
-  /// Only before connect/listen.
-  Result<void> set_buffer_sizes(SocketId id, std::size_t send_bytes, std::size_t recv_bytes);
+  /// TCP_QUICKACK on a connection (Tcb::quickack); a no-op before one.
+  Result<void> quickack(SocketId id, bool on, Instant now);
 
   std::optional<TcpSocketInfo> info(SocketId id) const;
   /// Every socket, including connections detached by close() and TIME-WAIT records.
@@ -109,10 +114,7 @@ class TcpLayer final : public net::TransportProtocol {
     SocketId parent;          // the listener of a not-yet-accepted connection
     wire::Ipv4Address bound_addr;
     std::uint16_t bound_port = 0;
-    bool nodelay = false;
-    bool keepalive = false;
-    std::optional<CongestionAlgorithm> congestion;  // none: settings_.congestion
-    std::optional<std::pair<std::size_t, std::size_t>> buffers;
+    SocketOptions options;
     std::unique_ptr<Tcb> tcb;
     std::unique_ptr<Listener> listener;
   };

@@ -106,12 +106,25 @@ struct TcpSocketInfo {
   std::uint32_t snd_wnd = 0, rcv_wnd = 0;
   std::uint8_t snd_wscale = 0, rcv_wscale = 0;
   std::uint32_t mss = 0;
+  std::uint32_t rcv_mss = 0;  // largest segment received (at least 536), at most the MSS offered
+  std::uint32_t adv_mss = 0;  // the MSS we offered
+  bool sack = false;          // SACK-permitted both ways (RFC 2018)
+  bool window_scaling = false;
+  bool in_recovery = false;   // fast recovery (RFC 6675/6582)
   CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;
   std::uint32_t cwnd = 0, ssthresh = 0;
   Duration srtt{0}, rttvar{0}, rto{0};
   Duration min_rtt{0};  // least RTT seen; 0 before the first sample
   std::uint64_t retransmits = 0;
-  std::uint64_t bytes_sent = 0, bytes_received = 0;
+  std::uint32_t retries = 0;  // consecutive timeouts of the current segment
+  std::uint64_t bytes_sent = 0, bytes_received = 0, bytes_acked = 0;
+  std::uint64_t segs_in = 0, segs_out = 0;
+  std::uint32_t unacked = 0;                    // bytes sent and not yet acknowledged
+  std::optional<Instant> keepalive_expires;     // the keep-alive timer, while it runs
+  std::uint32_t keepalive_probes = 0;           // unanswered probes
+  Duration user_timeout{0};                     // TCP_USER_TIMEOUT; 0: not set
+  std::uint32_t quick_acks = 0;                 // TCP_QUICKACK: segments still ACKed at once
+  std::size_t send_buffer = 0, recv_buffer = 0;  // capacities (SO_SNDBUF, SO_RCVBUF)
   bool timestamps = false;       // RFC 7323 TSopt negotiated
   std::uint32_t ts_recent = 0;   // TS.Recent, the TSval we echo
   std::size_t send_queued = 0, recv_queued = 0;

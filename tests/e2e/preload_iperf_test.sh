@@ -2,7 +2,8 @@
 # iperf3, unmodified, on the stack: `tapstack run iperf3 -s` measured by the
 # namespace kernel's `iperf3 -c`, and `tapstack run iperf3 -c` against a
 # kernel `iperf3 -s`, each in both directions (-R). Every run must complete
-# with both ends agreeing and a sane throughput (their --json reports).
+# with both ends agreeing and a sane throughput (their --json reports); the
+# stack's TCP_INFO gives iperf3 its RTT and cwnd.
 source "$(dirname "$0")/lib.sh"
 source "$TAPSTACK_SOURCE_DIR/tests/preload/e2e_helpers.sh"
 command -v iperf3 >/dev/null || fail "iperf3 is missing: run scripts/install-deps.sh --with-test-tools"
@@ -79,5 +80,28 @@ for reverse in "" "-R"; do
     "tapstack run iperf3 -c${reverse:+ $reverse}, kernel iperf3 -s ($([[ -n $reverse ]] && echo "stack receives" || echo "stack sends"))" ||
     fail "iperf3 reports ($tag)"
 done
+
+# --- TCP_INFO: the stack's own RTT and cwnd in iperf3's reports ----------
+# The sender's end stream carries TCP_INFO's figures (Linux: max_snd_cwnd,
+# mean_rtt); the stack client without -R is the sender.
+python3 - "$E2E_DIR/stack_client.client.json" <<'EOF' || fail "iperf3 got no RTT or cwnd from TCP_INFO"
+import json, sys
+sender = json.load(open(sys.argv[1]))["end"]["streams"][0]["sender"]
+cwnd, rtt = sender.get("max_snd_cwnd", 0), sender.get("mean_rtt", 0)
+print(f"ok: TCP_INFO in iperf3 --json: max_snd_cwnd {cwnd} bytes, mean_rtt {rtt} us, min_rtt {sender.get('min_rtt')} us")
+sys.exit(0 if cwnd > 0 and rtt > 0 else 1)
+EOF
+# Its text report has a Cwnd column, filled in.
+in_ns iperf3 -s -B 10.0.0.1 -p 5203 -1 >/dev/null 2>&1 &
+server=$!
+wait_for 10 "kernel_listening 5203" || fail "kernel iperf3 -s did not listen"
+on_stack timeout 60 iperf3 -c 10.0.0.1 -p 5203 -t 1 >"$E2E_DIR/text.out" 2>&1 ||
+  { cat "$E2E_DIR/text.out"; fail "iperf3 -c (text) failed"; }
+wait "$server" || true
+grep -q 'Cwnd' "$E2E_DIR/text.out" || { cat "$E2E_DIR/text.out"; fail "iperf3 shows no Cwnd column"; }
+line=$(grep -E '^\[ *[0-9]+\] +0\.00-1\.00 +sec' "$E2E_DIR/text.out" | head -1)
+echo "  $line"
+[[ $line =~ [0-9.]*[1-9][0-9.]*\ (K|M)Bytes\ *$ ]] || fail "iperf3's Cwnd column is empty or zero"
+pass "iperf3 prints the stack's cwnd from TCP_INFO"
 
 stop_daemon || fail "exit status not 0"

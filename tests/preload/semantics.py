@@ -7,6 +7,7 @@ import errno
 import os
 import select
 import socket
+import struct
 import threading
 
 HOST = "10.0.0.1"
@@ -66,9 +67,24 @@ def tcp_info_and_congestion(s):
     """iperf3 and others read TCP_INFO and TCP_CONGESTION (and may set the
     latter, which the stack then uses and reports): the whole buffer
     must come back defined (Linux fills min(len, sizeof tcp_info); 104
-    is the classic size)."""
+    is the classic size), with the stack's figures for this connection."""
     info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    check("TCP_INFO fills the buffer asked for, with zeros", len(info) == 104 and not any(info), info.hex())
+    state, snd_mss, cwnd = info[0], struct.unpack_from("I", info, 16)[0], struct.unpack_from("I", info, 80)[0]
+    check("TCP_INFO fills the buffer asked for: ESTABLISHED, an MSS and a cwnd",
+          len(info) == 104 and state == 1 and snd_mss > 0 and cwnd > 0, info.hex())
+    # Options the stack keeps read back from it, Linux's way.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
+    check("TCP_KEEPIDLE reads back", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30)
+    check("TCP_KEEPCNT reads the [tcp] default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 9)
+    check("TCP_MAXSEG reads the MSS in use", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG) == snd_mss)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 100000)
+    check("SO_SNDBUF reads back doubled", s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == 200000,
+          str(s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)))
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 0)
+        check("TCP_KEEPCNT 0 is refused", False)
+    except OSError as e:
+        check("TCP_KEEPCNT 0 is refused with EINVAL", e.errno == errno.EINVAL, str(e))
     ca = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
     check("TCP_CONGESTION names the stack's default, CUBIC", ca == b"cubic".ljust(16, b"\0"), repr(ca))
     # Set on the connection, read back from the stack; Linux's names only.

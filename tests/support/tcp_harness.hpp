@@ -202,6 +202,14 @@ class TcpHarness {
     return layer.send(id, Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()), now);
   }
   TcpState state(SocketId id) { return layer.info(id)->state; }
+  /// Changes one socket's options as setsockopt does: read, change, set.
+  template <typename Fn>
+  bool set_option(SocketId id, Fn&& change) {
+    auto o = layer.options(id);
+    if (!o.ok()) return false;
+    change(*o);
+    return layer.set_options(id, *o, now).ok();
+  }
 
   FakeIpv4Output ip;
   SeededRng rng;

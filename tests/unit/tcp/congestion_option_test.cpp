@@ -21,7 +21,7 @@ TEST(CongestionOption, DefaultComesFromTheSettings) {
 TEST(CongestionOption, SetBeforeConnectIsKeptThroughTheHandshake) {
   TcpHarness h;
   const SocketId id = *h.layer.open();
-  ASSERT_TRUE(h.layer.set_congestion(id, CongestionAlgorithm::NewReno).ok());
+  ASSERT_TRUE(h.set_option(id, [](SocketOptions& o) { o.congestion = CongestionAlgorithm::NewReno; }));
   EXPECT_EQ(*h.layer.congestion(id), CongestionAlgorithm::NewReno);  // no TCB yet
   ASSERT_TRUE(h.layer.bind(id, kLocal, kLocalPort).ok());
   ASSERT_TRUE(h.layer.connect(id, kRemote, kRemotePort, h.now).ok());
@@ -36,7 +36,7 @@ TEST(CongestionOption, SetBeforeConnectIsKeptThroughTheHandshake) {
 TEST(CongestionOption, AcceptedConnectionsTakeTheListenersChoice) {
   TcpHarness h;
   const SocketId l = *h.layer.open();
-  ASSERT_TRUE(h.layer.set_congestion(l, CongestionAlgorithm::NewReno).ok());
+  ASSERT_TRUE(h.set_option(l, [](SocketOptions& o) { o.congestion = CongestionAlgorithm::NewReno; }));
   ASSERT_TRUE(h.layer.bind(l, kLocal, kLocalPort).ok());
   ASSERT_TRUE(h.layer.listen(l, 8).ok());
   SegSpec syn{.flags = wire::tcp_flags::Syn, .seq = 5000};
@@ -53,12 +53,12 @@ TEST(CongestionOption, SwitchingMidConnectionKeepsTheWindow) {
   TcpHarness h;
   const SocketId id = h.established_client();
   const TcpSocketInfo before = *h.layer.info(id);
-  ASSERT_TRUE(h.layer.set_congestion(id, CongestionAlgorithm::NewReno).ok());
+  ASSERT_TRUE(h.set_option(id, [](SocketOptions& o) { o.congestion = CongestionAlgorithm::NewReno; }));
   const TcpSocketInfo after = *h.layer.info(id);
   EXPECT_EQ(after.congestion, CongestionAlgorithm::NewReno);
   EXPECT_EQ(after.cwnd, before.cwnd);
   EXPECT_EQ(after.ssthresh, before.ssthresh);
-  EXPECT_FALSE(h.layer.set_congestion(SocketId{}, CongestionAlgorithm::Cubic).ok());
+  EXPECT_FALSE(h.layer.set_options(SocketId{}, SocketOptions{}, h.now).ok());
 }
 
 }  // namespace

@@ -116,7 +116,7 @@ TEST(TcpData, NagleHoldsSmallSegmentsUntilAcked) {
 TEST(TcpData, NoDelaySendsAtOnce) {
   TcpHarness h;
   const SocketId id = h.established_client(kIrs);
-  ASSERT_TRUE(h.layer.set_nodelay(id, true).ok());
+  ASSERT_TRUE(h.set_option(id, [](SocketOptions& o) { o.nodelay = true; }));
   ASSERT_TRUE(h.write(id, "a").ok());
   ASSERT_TRUE(h.write(id, "b").ok());
   EXPECT_THAT(h.out(), HasPayload("a"));
@@ -287,7 +287,7 @@ TEST(TcpData, KeepAliveProbesThenTimesOut) {
   s.keepalive_count = 2;
   TcpHarness h(s);
   const SocketId id = h.established_client(kIrs);
-  ASSERT_TRUE(h.layer.set_keepalive(id, true, h.now).ok());
+  ASSERT_TRUE(h.set_option(id, [](SocketOptions& o) { o.keepalive = true; }));
   h.advance(10s);
   EXPECT_THAT(h.out(), AllOf(HasSeq(h.iss), HasLen(0u), HasFlags(Ack)));
   h.in({.seq = kIrs + 1, .ack = h.iss + 1});  // answered: idle again
