@@ -65,11 +65,15 @@ void TcpServices::on_event(const SocketEvent& event, Instant now) {
 }
 
 void TcpServices::poll(Instant now) {
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    if (service(SocketId{it->first}, it->second, now)) {
-      ++it;
-    } else {
-      it = conns_.erase(it);
+  // Only connections with work left over wait for a poll; the others are
+  // moved by the layer's events, so idle connections cost nothing here.
+  const std::vector<std::uint32_t> due(pending_.begin(), pending_.end());
+  for (const std::uint32_t value : due) {
+    auto it = conns_.find(value);
+    if (it == conns_.end()) {
+      pending_.erase(value);
+    } else if (!service(SocketId{value}, it->second, now)) {
+      conns_.erase(it);
     }
   }
 }
@@ -118,7 +122,10 @@ void TcpServices::fill_chargen(Conn& c, std::size_t space) {
 
 bool TcpServices::service(SocketId id, Conn& c, Instant now) {
   const auto info = tcp_.info(id);
-  if (!info) return false;
+  if (!info) {
+    pending_.erase(id.value);
+    return false;
+  }
   // Read: echo keeps what it read (bounded), the others discard it.
   std::array<std::uint8_t, 4096> buf{};
   while (!c.peer_eof && (c.kind != Kind::Echo || c.out.size() < kEchoBacklog)) {
@@ -145,7 +152,15 @@ bool TcpServices::service(SocketId id, Conn& c, Instant now) {
   }
   if (info->state == tcp::TcpState::Closed || (c.peer_eof && (c.shut || c.kind == Kind::Chargen))) {
     (void)tcp_.close(id, now);
+    pending_.erase(id.value);
     return false;
+  }
+  // Output still queued (or a chargen stream, or a FIN still to send) is
+  // pushed by poll(); everything else waits for the next event.
+  if (!c.out.empty() || c.kind == Kind::Chargen || (c.peer_eof && !c.shut)) {
+    pending_.insert(id.value);
+  } else {
+    pending_.erase(id.value);
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,8 @@ class TcpServices {
 
   /// Feed every TCP event here; events for other sockets are ignored.
   void on_event(const SocketEvent& event, Instant now);
-  /// Keeps chargen/echo output moving; call after TcpLayer::poll.
+  /// Keeps chargen/echo output moving for the connections that have some
+  /// left; call after TcpLayer::poll.
   void poll(Instant now);
 
   /// Services whose listener failed, with the reason (e.g. AddressInUse).
@@ -77,6 +79,7 @@ class TcpServices {
   std::function<std::string()> daytime_text_;
   std::map<std::uint32_t, Kind> listeners_;  // by SocketId value
   std::map<std::uint32_t, Conn> conns_;
+  std::set<std::uint32_t> pending_;  // connections poll() must visit
   std::vector<std::pair<Kind, Errc>> failures_;
 };
 
