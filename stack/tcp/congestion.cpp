@@ -66,6 +66,11 @@ void CongestionControl::on_dup_ack() {
   if (in_recovery_) cwnd_ += mss_;  // step 3: inflate
 }
 
+void CongestionControl::on_loss_repaired(std::uint32_t flight, Instant now) {
+  ssthresh_ = reduce(flight, now, false);
+  cwnd_ = ssthresh_;
+}
+
 void CongestionControl::on_timeout(std::uint32_t flight, Instant now) {
   ssthresh_ = reduce(flight, now, true);
   cwnd_ = mss_;  // RFC 5681 §3.1: loss window = 1 SMSS

@@ -46,6 +46,9 @@ class CongestionControl {
   void on_enter_recovery(std::uint32_t flight, Instant now);
   /// A further duplicate ACK during recovery (RFC 6582 §3.2 step 3).
   void on_dup_ack();
+  /// A loss already repaired (a tail loss probe, RFC 8985 §7.4): one
+  /// reduction, cwnd = ssthresh, without entering recovery.
+  void on_loss_repaired(std::uint32_t flight, Instant now);
   /// The retransmission timer expired: the loss window (RFC 5681 §3.1).
   void on_timeout(std::uint32_t flight, Instant now);
   /// The MSS changed (PMTU discovery).

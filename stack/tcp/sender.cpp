@@ -170,7 +170,9 @@ void Sender::grow_cwnd(std::uint32_t acked, SeqNum ack, Instant now) {
 void Sender::after_ack(const Segment& seg, const AckResult& result, Instant now) {
   unanswered_probes_ = 0;  // the peer is alive, whatever its window says
   if (sack_ok_) {
+    const std::uint32_t delivered_before = ack_delivered_;
     take_sack_blocks(seg, now);
+    on_probe_ack(seg, result.advanced, ack_delivered_ > delivered_before, now);
     detect_losses(now);
   }
   ack_delivered_ = 0;

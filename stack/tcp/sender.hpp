@@ -246,6 +246,8 @@ class Sender {
   /// Takes the SACK blocks of an ACK into the scoreboard and the log; a
   /// D-SACK block (RFC 2883 §4) of a retransmission says it was spurious.
   void take_sack_blocks(const Segment& seg, Instant now);
+  /// A D-SACK block (RFC 2883 §4) starting at `left`.
+  void on_dsack(SeqNum left, Instant now);
   /// A cumulative ACK reached `ack`: detects reneging, forgets what it covers.
   void on_ack_log(const Segment& seg, Instant now);
   /// Tells RACK that the ACK `seg` delivered `r`.
@@ -261,8 +263,11 @@ class Sender {
   /// Retransmits up to a segment of [seq, end).
   bool retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* why,
                         std::uint32_t count = 0);
-  /// RFC 8985 §7.2: arms the probe timeout when a tail loss could stall.
+  // sender_probe.cpp: the tail loss probe (RFC 8985 §7)
+  /// §7.2: arms the probe timeout when a tail loss could stall.
   void arm_probe(Instant now);
+  /// §7.4: what the ACK `seg` says of the probe episode in progress.
+  void on_probe_ack(const Segment& seg, bool advanced, bool sacked_new, Instant now);
 
   const TcpSettings& settings_;
   TcpCounters& counters_;
@@ -282,6 +287,10 @@ class Sender {
   std::uint32_t ack_delivered_ = 0;       // bytes the ACK being processed delivered
   std::optional<SeqNum> after_rto_until_;  // RTO recovery: until SND.UNA passes this
   bool probe_outstanding_ = false;        // a tail loss probe awaits its ACK (RFC 8985 §7.3)
+  std::optional<SeqNum> tlp_end_;         // TLP.end_seq: a probe episode in progress (§7.4)
+  SeqNum tlp_start_;                      // where a resent probe began, for its D-SACK
+  bool tlp_retransmission_ = false;       // TLP.is_retrans
+  bool tlp_dsacked_ = false;              // a D-SACK reported the resent probe
   std::array<SeqNum, 8> recent_rexmits_{};  // starts of recent retransmissions, for D-SACK
   std::size_t recent_next_ = 0;
   std::optional<std::pair<SeqNum, Instant>> rtt_timing_;  // Karn: one timed segment

@@ -3,20 +3,13 @@
 // (RFC 6675) says which bytes arrived; PRR (RFC 6937) paces what goes out
 // while recovery lasts, and lost data goes before new data (RFC 6675
 // NextSeg). Without SACK the Sender keeps to NewReno (RFC 6582) and
-// go-back-N after an RTO. Also the timeouts that start recovery: RTO, tail
-// loss probe (RFC 8985 §7), RACK's reordering timer, path MTU.
+// go-back-N after an RTO. Also the timeouts that start recovery: RTO,
+// RACK's reordering timer, path MTU (the tail loss probe: sender_probe.cpp).
 #include <algorithm>
 
 #include "stack/tcp/sender.hpp"
 
 namespace tapstack::tcp {
-namespace {
-
-/// Floor of the probe timeout (Linux TCP_TIMEOUT_MIN is two jiffies).
-constexpr Duration kMinPto = 2ms;
-
-}  // namespace
-
 void Sender::take_sack_blocks(const Segment& seg, Instant now) {
   const wire::TcpOptions& o = seg.header.options;
   const auto delivered = [&](const SentRecord& r) { on_delivered(r, seg, now); };
@@ -28,20 +21,28 @@ void Sender::take_sack_blocks(const Segment& seg, Instant now) {
     const bool dsack = i == 0 && (seq_le(right, seg.ack()) ||
                                   (o.sack_count > 1 && seq_le(SeqNum{o.sack[1].left}, left) &&
                                    seq_le(right, SeqNum{o.sack[1].right})));
-    if (!dsack) {
-      if (!seq_lt(left, right) || seq_lt(left, snd_.una) || seq_gt(right, snd_.max)) continue;
-      (void)sacked_.add(left, right, snd_.una, snd_.max);
-      ack_delivered_ += log_.sack(left, right, delivered);
-    } else if (std::find(recent_rexmits_.begin(), recent_rexmits_.end(), left) !=
-                   recent_rexmits_.end() &&
-               rack_.on_dsack(snd_.nxt, snd_.una)) {
-      // Both our retransmission and the original arrived: the "loss" was
-      // reordering. RACK waits longer before the next (RFC 8985 §6.2 step 4).
-      trace_.event(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cc_->cwnd(),
-                   cc_->ssthresh(), rack_.reo_wnd_mult(),
-                   "D-SACK: spurious retransmission, RACK reordering window widened");
+    if (dsack) {
+      on_dsack(left, now);
+      continue;
     }
+    if (!seq_lt(left, right) || seq_lt(left, snd_.una) || seq_gt(right, snd_.max)) continue;
+    (void)sacked_.add(left, right, snd_.una, snd_.max);
+    ack_delivered_ += log_.sack(left, right, delivered);
   }
+}
+
+void Sender::on_dsack(SeqNum left, Instant now) {
+  if (tlp_end_ && tlp_retransmission_ && left == tlp_start_) tlp_dsacked_ = true;
+  // Both our retransmission and the original arrived: the "loss" was
+  // reordering. RACK waits longer before the next (RFC 8985 §6.2 step 4).
+  // A duplicate of data never retransmitted (made by the network) is no evidence.
+  if (std::find(recent_rexmits_.begin(), recent_rexmits_.end(), left) == recent_rexmits_.end() ||
+      !rack_.on_dsack(snd_.nxt, snd_.una)) {
+    return;
+  }
+  trace_.event(TraceKind::CongestionChange, now, cc_->cwnd(), cc_->ssthresh(), cc_->cwnd(),
+               cc_->ssthresh(), rack_.reo_wnd_mult(),
+               "D-SACK: spurious retransmission, RACK reordering window widened");
 }
 
 void Sender::on_delivered(const SentRecord& r, const Segment& seg, Instant now) {
@@ -152,51 +153,6 @@ bool Sender::retransmit_range(SeqNum seq, SeqNum end, Instant now, const char* w
   return true;
 }
 
-void Sender::arm_probe(Instant now) {
-  // RFC 8985 §7.2: only outside recovery, one probe at a time, and only
-  // with SACK, so the probe's ACK can reveal what else is missing.
-  const bool eligible = sack_ok_ && flight() > 0 && !probe_outstanding_ &&
-                        !cc_->in_recovery() && !after_rto_until_ && rtt_.has_sample() &&
-                        timers_.retransmit.has_value();
-  if (!eligible) {
-    timers_.probe.reset();
-    return;
-  }
-  if (timers_.probe) return;
-  // PTO = 2*SRTT, plus the peer's delayed-ACK time when one segment is out;
-  // never later than the RTO, which then comes first.
-  Duration pto = std::max(2 * rtt_.srtt(), kMinPto);
-  if (flight() <= snd_.mss) pto += settings_.delayed_ack_timeout;
-  if (now + pto < *timers_.retransmit) timers_.probe = now + pto;
-}
-
-void Sender::on_probe_timeout(Instant now) {
-  if (flight() == 0 || cc_->in_recovery() || after_rto_until_) return;
-  probe_outstanding_ = true;
-  // RFC 8985 §7.3: new data if the peer's window allows, else the last
-  // segment again; if that one was SACKed, the first hole instead.
-  const std::uint32_t room = payload_room();
-  const std::uint32_t wnd_room = snd_.wnd > flight() ? snd_.wnd - flight() : 0;
-  const std::uint32_t fresh = std::min({unsent(), room, wnd_room});
-  if (fresh > 0) {
-    const bool fin = fin_queued_ && !fin_seq_ && fresh == unsent();
-    send_range(snd_.nxt, fresh, fin, now, "tail loss probe: new data (RFC 8985 §7.3)");
-  } else {
-    const SeqNum data_end = snd_.una + static_cast<std::uint32_t>(buf_.size());
-    SeqNum start = data_end - std::min(room, data_end.since(snd_.una));
-    SeqNum end = snd_.max;
-    if (sacked_.highest() == snd_.max) {
-      if (const auto gap = sacked_.next_gap(snd_.una, snd_.max)) {
-        start = gap->first;
-        end = gap->second;
-      }
-    }
-    (void)retransmit_range(start, end, now, "tail loss probe: resend (RFC 8985 §7.3)");
-  }
-  timers_.retransmit = now + rtt_.rto();
-  arm_timers(now);
-}
-
 void Sender::back_off() {
   ++retries_;
   rtt_.back_off();  // RFC 6298 §5.5
@@ -213,6 +169,7 @@ void Sender::on_retransmit_timeout(Instant now) {
   snd_.recover = snd_.max;
   dup_acks_ = 0;
   probe_outstanding_ = false;
+  tlp_end_.reset();
   timers_.probe.reset();
   if (sack_ok_) {
     // Resend only what the peer has not SACKed, as the window reopens.

@@ -161,6 +161,7 @@ struct TcpCounters {
   std::uint64_t retransmits = 0;
   std::uint64_t fast_retransmits = 0;
   std::uint64_t rto_expirations = 0;
+  std::uint64_t tlp_losses_repaired = 0;  // RFC 8985 §7.4: a probe repaired a loss
   std::uint64_t spurious_rto_undone = 0;  // RFC 3522: the RTO's reduction taken back
   std::uint64_t spurious_fast_retransmits_undone = 0;  // likewise for fast retransmit
   std::uint64_t timeouts = 0;
@@ -197,6 +198,7 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(passive_opens); TAPSTACK_TCP_COUNTER(attempt_fails);
     TAPSTACK_TCP_COUNTER(established_resets); TAPSTACK_TCP_COUNTER(retransmits);
     TAPSTACK_TCP_COUNTER(fast_retransmits); TAPSTACK_TCP_COUNTER(rto_expirations);
+    TAPSTACK_TCP_COUNTER(tlp_losses_repaired);
     TAPSTACK_TCP_COUNTER(spurious_rto_undone);
     TAPSTACK_TCP_COUNTER(spurious_fast_retransmits_undone);
     TAPSTACK_TCP_COUNTER(timeouts); TAPSTACK_TCP_COUNTER(zero_window_probes);

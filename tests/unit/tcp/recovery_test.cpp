@@ -175,6 +175,51 @@ TEST(TcpRecovery, ALostTailIsRepairedByAProbeNotAnRto) {
   h.expect_quiet();
 }
 
+/// A connection whose last of four segments was lost and resent by the
+/// tail loss probe; returns the peer, which holds segments 0-2.
+Peer probe_the_tail(TcpHarness& h, SocketId id) {
+  Peer peer(h.iss + 1);
+  EXPECT_TRUE(h.write(id, std::string(4 * kMss, 't')).ok());
+  EXPECT_EQ(drain_indexes(h, peer).size(), 4u);
+  for (std::uint32_t i : {0u, 1u, 2u}) peer.hold(i);
+  h.in(peer.ack());
+  h.advance(42ms);
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(3u));
+  return peer;
+}
+
+TEST(TcpRecovery, AProbeThatRepairedALossReducesTheWindowOnce) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer = probe_the_tail(h, id);
+  peer.hold(3);
+  h.in(peer.ack());  // only the probe's copy arrived: no D-SACK
+  const std::uint32_t before = h.layer.info(id)->cwnd;
+  ASSERT_TRUE(h.write(id, std::string(kMss, 'n')).ok());
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(4u));
+  peer.hold(4);
+  h.in(peer.ack());  // past the probe's end: RFC 8985 §7.4.2 reduces
+  EXPECT_EQ(h.layer.counters().tlp_losses_repaired, 1u);
+  EXPECT_LT(h.layer.info(id)->cwnd, before);
+  EXPECT_EQ(h.layer.counters().rto_expirations, 0u);
+}
+
+TEST(TcpRecovery, AProbeWhoseOriginalArrivedToo) {
+  TcpHarness h;
+  const SocketId id = sack_client(h);
+  Peer peer = probe_the_tail(h, id);
+  peer.hold(3);
+  SegSpec both = peer.ack();  // the original was late: the probe is a duplicate
+  both.options.sack[0] = wire::SackBlock{peer.seq(3), peer.seq(4)};
+  both.options.sack_count = 1;
+  h.in(both);
+  ASSERT_TRUE(h.write(id, std::string(kMss, 'n')).ok());
+  EXPECT_THAT(drain_indexes(h, peer), ::testing::ElementsAre(4u));
+  peer.hold(4);
+  h.in(peer.ack());
+  EXPECT_EQ(h.layer.counters().tlp_losses_repaired, 0u);
+}
+
 TEST(TcpRecovery, RackFindsALossByTimeWithoutThreeDuplicateAcks) {
   TcpHarness h;
   const SocketId id = sack_client(h);
