@@ -37,8 +37,9 @@ void TcpLayer::add_time_wait(const TimeWaitRecord& r) {
 
 void TcpLayer::remove_time_wait(const FourTuple& tuple) {
   if (time_wait_.find(tuple) == nullptr) return;
+  const std::uint16_t port = tuple.local_port;  // `tuple` may live in the record erased here
   time_wait_.erase(tuple);
-  ports_.remove_connection(tuple.local_port);
+  ports_.remove_connection(port);
   counters_.time_wait_records = time_wait_.size();
 }
 
