@@ -35,9 +35,7 @@ class Rack {
   /// one whose time is up; returns when the next of them will be due.
   std::optional<Instant> detect_loss(SentLog& log, Instant now, Duration reo_wnd);
 
-  bool reordering_seen() const { return reordering_seen_; }
   std::uint32_t reo_wnd_mult() const { return reo_wnd_mult_; }
-  std::optional<Duration> min_rtt() const { return min_rtt_; }
 
  private:
   /// RFC 8985 RACK_sent_after: (t1, seq1) sent after (t2, seq2).
