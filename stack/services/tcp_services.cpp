@@ -120,25 +120,36 @@ void TcpServices::fill_chargen(Conn& c, std::size_t space) {
   }
 }
 
+bool TcpServices::read_input(SocketId id, Conn& c, Instant now) {
+  // Echo keeps what it read (bounded), the others discard it.
+  std::array<std::uint8_t, 4096> buf{};
+  while (!c.peer_eof) {
+    if (c.kind == Kind::Echo && c.out.size() >= kEchoBacklog) return true;
+    auto n = tcp_.recv(id, buf, now);
+    if (!n) {
+      if (n.error() != Errc::WouldBlock) c.peer_eof = true;  // reset or timed out
+      return false;
+    }
+    if (*n == 0) {
+      c.peer_eof = true;
+      return false;
+    }
+    if (c.kind == Kind::Echo) c.out.append(reinterpret_cast<const char*>(buf.data()), *n);
+  }
+  return false;
+}
+
 bool TcpServices::service(SocketId id, Conn& c, Instant now) {
   const auto info = tcp_.info(id);
   if (!info) {
     pending_.erase(id.value);
     return false;
   }
-  // Read: echo keeps what it read (bounded), the others discard it.
-  std::array<std::uint8_t, 4096> buf{};
-  while (!c.peer_eof && (c.kind != Kind::Echo || c.out.size() < kEchoBacklog)) {
-    auto n = tcp_.recv(id, buf, now);
-    if (!n) {
-      if (n.error() != Errc::WouldBlock) c.peer_eof = true;  // reset or timed out
-      break;
-    }
-    if (*n == 0) {
-      c.peer_eof = true;
-      break;
-    }
-    if (c.kind == Kind::Echo) c.out.append(reinterpret_cast<const char*>(buf.data()), *n);
+  // Echo reads up to its backlog and sends; when all of that went out, what
+  // is still buffered gets no further event, so it reads on here.
+  while (read_input(id, c, now)) {
+    flush(id, c, now);
+    if (!c.out.empty()) break;
   }
   if (c.kind == Kind::Chargen && !c.peer_eof && c.out.empty()) {
     fill_chargen(c, tcp_.send_space(id));

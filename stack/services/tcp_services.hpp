@@ -71,6 +71,9 @@ class TcpServices {
   void accept_all(SocketId listener, Kind kind, Instant now);
   /// Moves data for one connection; returns false once it is closed.
   bool service(SocketId id, Conn& c, Instant now);
+  /// Reads what the socket holds; true when echo stopped at its backlog
+  /// with more possibly waiting.
+  bool read_input(SocketId id, Conn& c, Instant now);
   void fill_chargen(Conn& c, std::size_t space);
   void flush(SocketId id, Conn& c, Instant now);
 

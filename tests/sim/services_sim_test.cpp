@@ -2,6 +2,7 @@
 // a client on host A over the simulated link.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "sim/sim_network.hpp"
@@ -75,6 +76,51 @@ TEST(TcpServices, EchoReturnsEverythingThenCloses) {
     f.read(c, got, eof);
   }));
   EXPECT_EQ(got, message);
+}
+
+// Echo stops reading at its 64 KiB backlog. When that backlog then goes out
+// in one piece, no later event comes for the bytes still in the receive
+// buffer (the peer has sent everything), so echo must read on by itself.
+TEST(TcpServices, EchoReadsOnPastItsBacklogWithoutAnotherEvent) {
+  ServicesFixture f;
+  const SocketId c = f.connect(7);
+  const std::string message(150000, 'e');
+  auto& t = f.net.a().tcp();
+  std::size_t sent = 0;
+  bool shut = false;
+  auto send_all = [&] {
+    if (t.info(c)->state == tcp::TcpState::SynSent) return;
+    while (sent < message.size()) {
+      auto r = t.send(c, Bytes(reinterpret_cast<const std::uint8_t*>(message.data()) + sent, message.size() - sent), f.net.now());
+      if (!r) break;
+      sent += *r;
+    }
+    if (sent == message.size() && !shut) shut = t.shutdown_send(c, f.net.now()).ok();
+  };
+  // Phase 1: echo accepts, but hears of no data until all of it (and the
+  // FIN) waits in its receive buffer.
+  std::optional<SocketEvent> readable;
+  auto server_has_everything = [&] {
+    for (const auto& s : f.net.b().tcp().list()) {
+      if (s.state == tcp::TcpState::CloseWait && s.recv_queued == message.size()) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(f.net.run_until(kLimit, server_has_everything, [&] {
+    for (const auto& e : f.net.b().events().drain()) {
+      if (e.kind == SocketEventKind::AcceptReady) f.svc.on_event(e, f.net.now());
+      if (e.kind == SocketEventKind::Readable) readable = e;
+    }
+    (void)f.net.a().events().drain();
+    send_all();
+  }));
+  ASSERT_TRUE(readable.has_value());
+  // Phase 2: one Readable event; the whole message must come back.
+  f.svc.on_event(*readable, f.net.now());
+  std::string got;
+  bool eof = false;
+  ASSERT_TRUE(f.run([&] { return eof; }, [&] { f.read(c, got, eof); }));
+  EXPECT_EQ(got.size(), message.size());
 }
 
 TEST(TcpServices, DaytimeSendsOneLineAndClosesFirst) {
