@@ -94,7 +94,7 @@ run() {
   case $sender in
     stack-cubic) args="-C cubic" ;;
     stack-newreno) args="-C reno" ;;
-    kernel-cubic) args="-R" ;;
+    kernel-cubic) args="-R -C cubic" ;;  # iperf3 passes -C to the sending server
   esac
   ip netns exec "$NS" timeout $((T + 60)) iperf3 -s -B 10.0.0.1 -p 5201 -1 >/dev/null 2>&1 &
   local server=$!

@@ -88,10 +88,19 @@ void CongestionControl::take_window(const CongestionControl& from) {
   in_recovery_ = from.in_recovery_;
 }
 
-void CongestionControl::undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh) {
-  cwnd_ = std::max(cwnd_, prior_cwnd);
-  ssthresh_ = std::max(ssthresh_, prior_ssthresh);
+CongestionSnapshot CongestionControl::snapshot() const {
+  CongestionSnapshot s;
+  s.cwnd = cwnd_;
+  s.ssthresh = ssthresh_;
+  save(s);
+  return s;
+}
+
+void CongestionControl::undo(const CongestionSnapshot& before) {
+  cwnd_ = std::max(cwnd_, before.cwnd);
+  ssthresh_ = std::max(ssthresh_, before.ssthresh);
   in_recovery_ = false;
+  restore(before);
 }
 
 void CongestionControl::slow_start(std::uint32_t acked, std::uint32_t limit,

@@ -26,6 +26,15 @@ struct AckEvent {
   Duration srtt{0};             // smoothed RTT (RFC 6298), 0 before the first sample
 };
 
+/// The controller's state before a reduction, to take it back when the
+/// reduction proves spurious (RFC 3522; RFC 9438 §4.9 for CUBIC's part).
+struct CongestionSnapshot {
+  std::uint32_t cwnd = 0, ssthresh = 0;
+  // CUBIC's curve: W_max, K, W_est, cwnd_prior and the epoch's start.
+  double w_max = 0, k = 0, w_est = 0, cwnd_prior = 0;
+  std::optional<Instant> epoch_start;
+};
+
 class CongestionControl {
  public:
   virtual ~CongestionControl() = default;
@@ -55,9 +64,11 @@ class CongestionControl {
   void set_mss(std::uint32_t mss);
   /// Continues from another controller's window (TCP_CONGESTION mid-connection).
   void take_window(const CongestionControl& from);
+  /// What undo() needs; taken before a reduction.
+  CongestionSnapshot snapshot() const;
   /// The reduction was for a spurious retransmission (RFC 3522): back to at
   /// least the window before it, and out of recovery (Linux undo_cwnd).
-  void undo(std::uint32_t prior_cwnd, std::uint32_t prior_ssthresh);
+  void undo(const CongestionSnapshot& before);
 
  protected:
   explicit CongestionControl(std::uint32_t mss);
@@ -66,6 +77,9 @@ class CongestionControl {
   virtual void grow(const AckEvent& ack) = 0;
   /// An ACK outside recovery that found cwnd not limiting.
   virtual void on_not_limited() {}
+  /// The algorithm's own part of snapshot() and undo().
+  virtual void save(CongestionSnapshot& /*into*/) const {}
+  virtual void restore(const CongestionSnapshot& /*from*/) {}
   /// The new ssthresh for a loss (`timeout` false) or an RTO, noting what
   /// the algorithm keeps about it; sets phase_.
   virtual std::uint32_t reduce(std::uint32_t flight, Instant now, bool timeout) = 0;

@@ -87,6 +87,25 @@ void Cubic::advance_w_est(std::uint32_t acked) {
   w_est_ += alpha * acked * mss_ / cwnd_;
 }
 
+void Cubic::save(CongestionSnapshot& into) const {
+  into.w_max = w_max_;
+  into.k = k_;
+  into.w_est = w_est_;
+  into.cwnd_prior = cwnd_prior_;
+  into.epoch_start = epoch_start_;
+}
+
+void Cubic::restore(const CongestionSnapshot& from) {
+  // §4.9: the curve the window was on before the spurious congestion event.
+  w_max_ = from.w_max;
+  k_ = from.k;
+  w_est_ = from.w_est;
+  cwnd_prior_ = from.cwnd_prior;
+  epoch_start_ = from.epoch_start;
+  after_timeout_ = false;
+  phase_ = "spurious loss: CUBIC state restored (RFC 9438 §4.9)";
+}
+
 std::uint32_t Cubic::reduce(std::uint32_t flight, Instant /*now*/, bool timeout) {
   hystart_.stop();
   epoch_start_.reset();

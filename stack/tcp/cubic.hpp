@@ -32,6 +32,8 @@ class Cubic final : public CongestionControl {
  private:
   void grow(const AckEvent& ack) override;
   void on_not_limited() override { epoch_start_.reset(); }
+  void save(CongestionSnapshot& into) const override;
+  void restore(const CongestionSnapshot& from) override;
   std::uint32_t reduce(std::uint32_t flight, Instant now, bool timeout) override;
 
   void grow_slow_start(const AckEvent& ack);

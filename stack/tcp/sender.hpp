@@ -84,7 +84,7 @@ struct AckResult {
 /// all, and what the window was before the reduction.
 struct UndoPoint {
   std::uint32_t tsval = 0;  // TSval the retransmission carried
-  std::uint32_t cwnd = 0, ssthresh = 0;
+  CongestionSnapshot before;  // the controller before the episode's first reduction
   bool timeout = false;  // an RTO, not a fast retransmit
 };
 
@@ -212,8 +212,8 @@ class Sender {
   void trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh, const char* why) const;
 
   // sender_undo.cpp: RFC 3522 Eifel detection, Linux-style undo
-  /// A retransmission reduced cwnd/ssthresh from `cwnd`/`ssthresh`.
-  void note_reduction(std::uint32_t cwnd, std::uint32_t ssthresh, bool timeout, Instant now);
+  /// A retransmission reduced the window from what `before` holds.
+  void note_reduction(const CongestionSnapshot& before, bool timeout, Instant now);
   /// The ACK covers the retransmission: if it echoes an earlier TSval, the
   /// original arrived, and the reduction is undone.
   void check_spurious(const Segment& seg, Instant now);

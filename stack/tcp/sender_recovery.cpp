@@ -95,12 +95,11 @@ void Sender::on_reorder_timeout(Instant now) {
 
 void Sender::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
-  const std::uint32_t cwnd = cc_->cwnd();
-  const std::uint32_t ssthresh = cc_->ssthresh();
+  const CongestionSnapshot before = cc_->snapshot();
   cc_->on_enter_recovery(flight(), now);
   prr_.start(flight());
-  trace_cwnd(now, cwnd, ssthresh, why);
-  note_reduction(cwnd, ssthresh, false, now);
+  trace_cwnd(now, before.cwnd, before.ssthresh, why);
+  note_reduction(before, false, now);
   ++counters_.fast_retransmits;
   // RFC 6582 §3.2 step 2 / RFC 6675 §5 step (4.3): the first lost segment
   // goes at once; the rest as PRR allows.
@@ -161,11 +160,10 @@ void Sender::back_off() {
 
 void Sender::on_retransmit_timeout(Instant now) {
   // RFC 5681 §3.1 eq. 4 and loss window; RFC 6582 §4: recover = highest sent.
-  const std::uint32_t cwnd = cc_->cwnd();
-  const std::uint32_t ssthresh = cc_->ssthresh();
+  const CongestionSnapshot before = cc_->snapshot();
   cc_->on_timeout(snd_.max.since(snd_.una), now);
-  trace_cwnd(now, cwnd, ssthresh, cc_->phase());
-  note_reduction(cwnd, ssthresh, true, now);
+  trace_cwnd(now, before.cwnd, before.ssthresh, cc_->phase());
+  note_reduction(before, true, now);
   snd_.recover = snd_.max;
   dup_acks_ = 0;
   probe_outstanding_ = false;

@@ -2,13 +2,13 @@
 // ACK that covers a retransmission tells which copy arrived. If it echoes a
 // TSval older than the retransmission's, the original got there, the "loss"
 // was delay or reordering, and the window reduction is taken back as Linux
-// does (tcp_try_undo_recovery, tcp_try_undo_loss), not halved for nothing.
+// does (tcp_try_undo_recovery, tcp_try_undo_loss), not halved for nothing;
+// CUBIC's curve with it (RFC 9438 §4.9).
 #include "stack/tcp/sender.hpp"
 
 namespace tapstack::tcp {
 
-void Sender::note_reduction(std::uint32_t cwnd, std::uint32_t ssthresh, bool timeout,
-                            Instant now) {
+void Sender::note_reduction(const CongestionSnapshot& before, bool timeout, Instant now) {
   if (ts_ == nullptr || !ts_->enabled()) return;
   if (undo_) {
     // A further retransmission of the same episode: the first one's TSval
@@ -16,7 +16,7 @@ void Sender::note_reduction(std::uint32_t cwnd, std::uint32_t ssthresh, bool tim
     undo_->timeout = undo_->timeout || timeout;
     return;
   }
-  undo_ = UndoPoint{ts_->clock(now), cwnd, ssthresh, timeout};
+  undo_ = UndoPoint{ts_->clock(now), before, timeout};
 }
 
 void Sender::check_spurious(const Segment& seg, Instant now) {
@@ -26,7 +26,7 @@ void Sender::check_spurious(const Segment& seg, Instant now) {
   if (!ts_->echo_before(seg, point.tsval)) return;
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
-  cc_->undo(point.cwnd, point.ssthresh);
+  cc_->undo(point.before);
   log_.clear_lost();  // nothing presumed lost in the episode was (Linux tcp_undo_cwnd_reduction)
   // The episode never was: a loss found from now on starts recovery anew.
   snd_.recover = snd_.una - 1;

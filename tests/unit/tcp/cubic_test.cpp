@@ -144,6 +144,32 @@ TEST(Cubic, TimeoutUsesBetaThenStartsAnEpochWithKZero) {
   EXPECT_TRUE(contains(d.cc.phase(), "convex")) << d.cc.phase();
 }
 
+// RFC 9438 §4.9: a reduction found spurious is undone whole — cwnd,
+// ssthresh, W_max, K and the epoch — so the window goes on along the curve
+// it was on, not along one that starts from a loss that never happened.
+TEST(Cubic, UndoRestoresTheEpochBeforeASpuriousLoss) {
+  Driver d(100ms);
+  d.grow_to(1000 * kMss);
+  d.lose();  // a real loss: W_max = 1000 segments
+  for (int i = 0; i < 12; ++i) d.round();
+  const CongestionSnapshot before = d.cc.snapshot();
+  const double w_max = d.cc.w_max(), k = d.cc.k();
+  const std::uint32_t cwnd = d.cc.cwnd();
+  ASSERT_LT(cwnd, 1000 * kMss);  // still below the last W_max
+  d.cc.on_enter_recovery(cwnd, d.now);  // a fast retransmit that turns out spurious
+  ASSERT_NE(d.cc.w_max(), w_max);       // fast convergence lowered it
+  d.cc.undo(before);
+  EXPECT_EQ(d.cc.cwnd(), cwnd);
+  EXPECT_EQ(d.cc.ssthresh(), before.ssthresh);
+  EXPECT_FALSE(d.cc.in_recovery());
+  EXPECT_EQ(d.cc.w_max(), w_max);
+  EXPECT_EQ(d.cc.k(), k);
+  // The same epoch goes on.
+  d.round();
+  EXPECT_GT(d.cc.cwnd(), cwnd);
+  EXPECT_EQ(d.cc.k(), k);  // a new epoch would have computed K afresh
+}
+
 TEST(Cubic, NoGrowthWhileTheSenderDoesNotFillTheWindow) {
   Driver d(100ms);
   d.grow_to(100 * kMss);
