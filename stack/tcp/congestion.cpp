@@ -126,8 +126,11 @@ void NewReno::grow(const AckEvent& ack) {
 std::uint32_t NewReno::reduce(std::uint32_t flight, Instant /*now*/, bool timeout) {
   ca_acked_ = 0;
   phase_ = timeout ? "RTO: ssthresh = flight/2, cwnd = loss window" : "loss: ssthresh = flight/2";
-  // RFC 5681 §3.1 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS).
-  return std::max(flight / 2, 2 * mss_);
+  // RFC 5681 §3.1 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS). With SACK,
+  // snd.nxt − snd.una also counts bytes the peer already holds and can far
+  // exceed cwnd (RFC 6675 sends by pipe); halving that would raise the window
+  // on a loss, so the flight counts at most cwnd.
+  return std::max(std::min(flight, cwnd_) / 2, 2 * mss_);
 }
 
 }  // namespace tapstack::tcp

@@ -106,7 +106,7 @@ void Cubic::restore(const CongestionSnapshot& from) {
   phase_ = "spurious loss: CUBIC state restored (RFC 9438 §4.9)";
 }
 
-std::uint32_t Cubic::reduce(std::uint32_t flight, Instant /*now*/, bool timeout) {
+std::uint32_t Cubic::reduce(std::uint32_t /*flight*/, Instant /*now*/, bool timeout) {
   hystart_.stop();
   epoch_start_.reset();
   after_timeout_ = timeout;
@@ -116,11 +116,12 @@ std::uint32_t Cubic::reduce(std::uint32_t flight, Instant /*now*/, bool timeout)
   const bool converging = cwnd < w_max_;
   w_max_ = converging ? cwnd * (1 + kBeta) / 2 : cwnd;
   cwnd_prior_ = cwnd;
-  phase_ = timeout     ? "RTO: ssthresh = 0.7·flight, cwnd = loss window (RFC 9438 §4.8)"
-           : converging ? "loss: ssthresh = 0.7·flight, W_max lowered (RFC 9438 §4.6-4.7)"
-                        : "loss: ssthresh = 0.7·flight, W_max = cwnd (RFC 9438 §4.6)";
-  // §4.6: ssthresh = flight_size·β_cubic, at least 2 segments.
-  return std::max(static_cast<std::uint32_t>(flight * kBeta), 2 * mss_);
+  phase_ = timeout     ? "RTO: ssthresh = 0.7·cwnd, cwnd = loss window (RFC 9438 §4.8)"
+           : converging ? "loss: ssthresh = 0.7·cwnd, W_max lowered (RFC 9438 §4.6-4.7)"
+                        : "loss: ssthresh = 0.7·cwnd, W_max = cwnd (RFC 9438 §4.6)";
+  // §4.6: ssthresh = cwnd·β_cubic, at least 2 segments — from cwnd as Linux
+  // does: snd.nxt − snd.una counts SACKed bytes too and can exceed cwnd.
+  return std::max(static_cast<std::uint32_t>(cwnd * kBeta), 2 * mss_);
 }
 
 }  // namespace tapstack::tcp

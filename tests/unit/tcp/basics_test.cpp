@@ -91,20 +91,33 @@ TEST(NewReno, InitialWindowSlowStartRecoveryTimeout) {
   EXPECT_EQ(cc.cwnd(), 14600u);  // RFC 6928
   cc.on_ack(ack_of(1460, 14600 - 1460, false));  // the whole window was in flight
   EXPECT_EQ(cc.cwnd(), 16060u);
-  cc.on_enter_recovery(20000, Instant{});
+  cc.on_enter_recovery(16000, Instant{});
   EXPECT_TRUE(cc.in_recovery());
-  EXPECT_EQ(cc.ssthresh(), 10000u);
-  EXPECT_EQ(cc.cwnd(), 10000u + 3 * 1460);
+  EXPECT_EQ(cc.ssthresh(), 8000u);
+  EXPECT_EQ(cc.cwnd(), 8000u + 3 * 1460);
   cc.on_dup_ack();
-  EXPECT_EQ(cc.cwnd(), 10000u + 4 * 1460);
+  EXPECT_EQ(cc.cwnd(), 8000u + 4 * 1460);
   cc.on_ack(ack_of(2920, 15000, false));  // partial: deflate by 2920, add 1460
-  EXPECT_EQ(cc.cwnd(), 10000u + 3 * 1460);
+  EXPECT_EQ(cc.cwnd(), 8000u + 3 * 1460);
   cc.on_ack(ack_of(1460, 4000, true));
   EXPECT_FALSE(cc.in_recovery());
   EXPECT_EQ(cc.cwnd(), 4000u + 1460);
-  cc.on_timeout(30000, Instant{});
+  cc.on_timeout(5000, Instant{});
   EXPECT_EQ(cc.cwnd(), 1460u);
-  EXPECT_EQ(cc.ssthresh(), 15000u);
+  EXPECT_EQ(cc.ssthresh(), 2920u);  // at least 2 segments
+}
+
+// With SACK the sender keeps sending by pipe, so snd.nxt − snd.una (which
+// still counts what the peer SACKed) can be far above cwnd when a loss is
+// found. Halving that would raise ssthresh and cwnd on a loss.
+TEST(NewReno, ALossNeverRaisesTheWindow) {
+  NewReno cc(1000);
+  ASSERT_EQ(cc.cwnd(), 10000u);
+  cc.on_enter_recovery(40000, Instant{});
+  EXPECT_EQ(cc.ssthresh(), 5000u);
+  NewReno timed_out(1000);
+  timed_out.on_timeout(40000, Instant{});
+  EXPECT_EQ(timed_out.ssthresh(), 5000u);
 }
 
 // RFC 7661 §4.3: a sender that does not fill cwnd does not grow it.

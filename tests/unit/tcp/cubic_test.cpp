@@ -170,6 +170,16 @@ TEST(Cubic, UndoRestoresTheEpochBeforeASpuriousLoss) {
   EXPECT_EQ(d.cc.k(), k);  // a new epoch would have computed K afresh
 }
 
+// §4.6 from cwnd: snd.nxt − snd.una at the loss may count many SACKed bytes.
+TEST(Cubic, ALossReducesFromCwndNotFromSackedFlight) {
+  Driver d(100ms);
+  d.grow_to(100 * kMss);
+  const std::uint32_t cwnd = d.cc.cwnd();
+  d.cc.on_enter_recovery(3 * cwnd, d.now);
+  EXPECT_EQ(d.cc.ssthresh(), static_cast<std::uint32_t>(cwnd * 0.7));
+  EXPECT_EQ(d.cc.w_max(), static_cast<double>(cwnd));
+}
+
 TEST(Cubic, NoGrowthWhileTheSenderDoesNotFillTheWindow) {
   Driver d(100ms);
   d.grow_to(100 * kMss);

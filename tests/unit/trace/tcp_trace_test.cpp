@@ -152,7 +152,7 @@ TEST(TraceRetransmit, RtoRetransmitIsNumbered) {
   EXPECT_TRUE(has_reason(h, TraceKind::Retransmit, "RTO retransmit"));
   EXPECT_THAT(lines(h, TraceKind::CongestionChange), Contains("ssthresh inf → "));
   EXPECT_THAT(lines(h, TraceKind::CongestionChange),
-              Contains("RTO: ssthresh = 0.7·flight, cwnd = loss window"));
+              Contains("RTO: ssthresh = 0.7·cwnd, cwnd = loss window"));
   // Each retransmit line says the RTO in force: doubled on each expiry (RFC 6298 §5.5).
   std::vector<const TraceEvent*> rexmits;
   for (const auto& e : h.trace.events) {
