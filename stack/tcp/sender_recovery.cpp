@@ -98,6 +98,7 @@ void Sender::enter_recovery(Instant now, const char* why) {
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_enter_recovery(flight(), now);
+  note_ecn_reduction();
   prr_.start(flight());
   trace_cwnd(now, cwnd, ssthresh, why);
   note_reduction(cwnd, ssthresh, false, now);
@@ -164,6 +165,7 @@ void Sender::on_retransmit_timeout(Instant now) {
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_timeout(snd_.max.since(snd_.una), now);
+  note_ecn_reduction();
   trace_cwnd(now, cwnd, ssthresh, cc_->phase());
   note_reduction(cwnd, ssthresh, true, now);
   snd_.recover = snd_.max;
