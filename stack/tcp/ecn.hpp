@@ -49,9 +49,12 @@ class Ecn {
   bool ece_pending() const { return echo_ && ece_; }
 
   // --- the sending side (§6.1.2) ---
-  /// True when an ECE at SND.UNA `una` may reduce cwnd: no reduction (for
-  /// ECE or loss) covers data still unacknowledged.
-  bool may_reduce(SeqNum una) const { return !reduced_until_ || seq_ge(una, *reduced_until_); }
+  /// True when an ECE at SND.UNA `una` may reduce cwnd again: something
+  /// above what was in flight at the last reduction (for ECE or loss) is
+  /// acknowledged, so the CWR sent there has reached the receiver (Linux
+  /// holds its CWR state the same way). An ACK of exactly that much was
+  /// sent before the CWR arrived and still echoes the old mark.
+  bool may_reduce(SeqNum una) const { return !reduced_until_ || seq_gt(una, *reduced_until_); }
   /// cwnd was reduced with everything below `snd_max` sent: no other
   /// reduction for ECE until that is acknowledged, and CWR goes next.
   void on_reduced(SeqNum snd_max);

@@ -109,9 +109,11 @@ void Tcb::take_syn_options(const Segment& syn, Instant now) {
 }
 
 void Tcb::take_ecn(const Segment& seg, Instant now) {
-  const bool ce = seg.ecn == net::Ecn::Ce;
-  if (ce) ++env_.counters.rx_ce_marks;
+  if (seg.ecn == net::Ecn::Ce) ++env_.counters.rx_ce_marks;
   if (!ecn_.echoing()) return;
+  // Only data is sent ECT, so only data can carry a genuine mark (Linux
+  // checks CE on data too); a CE on a pure ACK draws no ACK back.
+  const bool ce = seg.ecn == net::Ecn::Ce && !seg.payload.empty();
   if (seg.cwr() && ecn_.ece_pending()) {
     trace_.event(TraceKind::Ecn, now, seg.seq().raw(), 1, 0, 0, 0, "CWR received: ECE stops");
   }
