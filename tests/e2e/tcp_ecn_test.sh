@@ -31,10 +31,19 @@ in_ns sysctl -qw net.ipv4.tcp_ecn=1
 # Marks 5 % of the ECT packets of port PORT each way CE, as a router's AQM
 # would instead of dropping them.
 mark_ce() {
+  local mark="ip ecn ect0 numgen random mod 100 < 5 ip ecn set ce"
   in_ns nft -f - <<NFT
 table inet ecnmark {
-  chain out { type filter hook output priority 0; oifname "tap0" tcp dport $1 ip ecn ect0 numgen random mod 100 < 5 ip ecn set ce; }
-  chain in { type filter hook input priority 0; iifname "tap0" tcp sport $1 ip ecn ect0 numgen random mod 100 < 5 ip ecn set ce; }
+  chain out {
+    type filter hook output priority 0;
+    oifname "tap0" tcp dport $1 $mark
+    oifname "tap0" tcp sport $1 $mark
+  }
+  chain in {
+    type filter hook input priority 0;
+    iifname "tap0" tcp sport $1 $mark
+    iifname "tap0" tcp dport $1 $mark
+  }
 }
 NFT
 }
