@@ -112,6 +112,7 @@ struct TcpConfig {
   bool window_scaling = true;              // RFC 7323
   bool timestamps = true;                  // RFC 7323 §3: TSopt, PAWS, RTTM
   tcp::CongestionAlgorithm congestion = tcp::CongestionAlgorithm::Cubic;  // TCP_CONGESTION per socket
+  tcp::EcnMode ecn = tcp::EcnMode::Passive;  // RFC 3168; passive: only when the peer asks (Linux)
   // Keep-alive (RFC 1122 §4.2.3.6) for sockets with SO_KEEPALIVE; Linux's
   // defaults, per socket: TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
   std::chrono::seconds keepalive_idle{7'200};

@@ -127,6 +127,13 @@ Parsed<tcp::CongestionAlgorithm> parse_congestion(std::string_view text) {
   return Refusal{"is not a congestion control algorithm"};
 }
 
+Parsed<tcp::EcnMode> parse_ecn(std::string_view text) {
+  if (text == "off") return tcp::EcnMode::Off;
+  if (text == "passive") return tcp::EcnMode::Passive;
+  if (text == "on") return tcp::EcnMode::On;
+  return Refusal{"is not an ECN mode"};
+}
+
 // "0660", "660" or "0o660": octal digits only, as chmod(1) takes them.
 std::optional<std::int64_t> parse_octal(std::string_view text) {
   if (text.substr(0, 2) == "0o") text.remove_prefix(2);
@@ -460,6 +467,10 @@ std::vector<Section> build_sections() {
                "congestion", &TcpConfig::congestion, parse_congestion, "cubic or newreno",
                "congestion control: CUBIC (RFC 9438) with HyStart++ (RFC 9406), or NewReno "
                "(RFC 6582); per socket: TCP_CONGESTION"),
+           tcp.text<tcp::EcnMode>(
+               "ecn", &TcpConfig::ecn, parse_ecn, "off, passive or on",
+               "ECN (RFC 3168): passive agrees when a peer's SYN asks for it, on also asks "
+               "in our SYNs"),
            tcp.integer("keepalive_idle", &TcpConfig::keepalive_idle, {1, 32'767},
                        "seconds a connection with SO_KEEPALIVE is idle before the first "
                        "probe (RFC 1122 §4.2.3.6); per socket: TCP_KEEPIDLE"),

@@ -4,6 +4,7 @@
 
 #include "stack/link/tcp_segmenter.hpp"
 #include "stack/wire/checksum.hpp"
+#include "stack/wire/tcp.hpp"
 
 namespace tapstack::daemon {
 namespace {
@@ -43,7 +44,10 @@ std::array<std::uint8_t, kVnetHeaderSize> make_vnet_header(Bytes frame, std::uin
   const std::size_t ihl = std::size_t{frame[kL3]} % 16 * 4;
   if (frame.size() < kL3 + ihl + 20) return h;
   const std::size_t headers = kL3 + ihl + std::size_t{frame[kL3 + ihl + 12]} / 16 * 4;
-  h[1] = kGsoTcpV4;
+  // A CWR the kernel must keep on the first segment only, as Linux marks
+  // such a GSO packet (SKB_GSO_TCP_ECN).
+  const bool cwr = (frame[kL3 + ihl + 13] & wire::tcp_flags::Cwr) != 0;
+  h[1] = cwr ? static_cast<std::uint8_t>(kGsoTcpV4 | kGsoEcn) : kGsoTcpV4;
   store_host16(h, 2, static_cast<std::uint16_t>(headers));
   store_host16(h, 4, segment_size);
   return h;

@@ -73,6 +73,7 @@ StackConfig make_stack_config(const config::Config& config, Rng& rng) {
   out.tcp.window_scaling = tcp.window_scaling;
   out.tcp.timestamps = tcp.timestamps;
   out.tcp.congestion = tcp.congestion;
+  out.tcp.ecn = tcp.ecn;
   out.tcp.keepalive_idle = tcp.keepalive_idle;
   out.tcp.keepalive_interval = tcp.keepalive_interval;
   out.tcp.keepalive_count = tcp.keepalive_count;

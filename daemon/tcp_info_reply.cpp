@@ -44,14 +44,15 @@ std::uint8_t linux_tcp_state(tcp::TcpState state) {
 }
 
 rpc::TcpInfoReply tcp_info_reply(const tcp::TcpSocketInfo& i, std::size_t pmtu) {
-  constexpr std::uint8_t kOptTimestamps = 1, kOptSack = 2, kOptWscale = 4;  // TCPI_OPT_*
+  constexpr std::uint8_t kOptTimestamps = 1, kOptSack = 2, kOptWscale = 4, kOptEcn = 8;  // TCPI_OPT_*
   constexpr std::uint8_t kCaOpen = 0, kCaRecovery = 3;                       // TCP_CA_*
   rpc::TcpInfoReply r;
   r.state = linux_tcp_state(i.state);
   r.ca_state = i.in_recovery ? kCaRecovery : kCaOpen;
   r.options = static_cast<std::uint8_t>((i.timestamps ? kOptTimestamps : 0) |
                                         (i.sack ? kOptSack : 0) |
-                                        (i.window_scaling ? kOptWscale : 0));
+                                        (i.window_scaling ? kOptWscale : 0) |
+                                        (i.ecn ? kOptEcn : 0));
   if (i.window_scaling) {
     r.snd_wscale = std::min<std::uint8_t>(i.snd_wscale, rpc::kMaxWindowShift);
     r.rcv_wscale = std::min<std::uint8_t>(i.rcv_wscale, rpc::kMaxWindowShift);

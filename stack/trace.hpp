@@ -28,6 +28,7 @@ enum class TraceKind : std::uint8_t {
   TimeWaitExpire,
   Drop,              // a = seq, b = ack, c = flags, d = payload length, e = window field
   PathMtu,           // a = new send MSS, b = previous one, c = path MTU
+  Ecn,               // a = seq, b = 1 when in the peer's sequence space (CE, CWR received); reason: the signal
 };
 
 /// One event. The meaning of a..e depends on `kind` (see TraceKind);
@@ -100,6 +101,7 @@ constexpr const char* trace_kind_name(TraceKind k) {
     case TraceKind::TimeWaitExpire: return "time-wait-expire";
     case TraceKind::Drop: return "drop";
     case TraceKind::PathMtu: return "pmtu";
+    case TraceKind::Ecn: return "ecn";
   }
   return "?";
 }

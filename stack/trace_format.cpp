@@ -186,6 +186,8 @@ std::string detail(const TraceEvent& e, bool absolute) {
       return with_reason("", e.reason);
     case TraceKind::Drop:
       return with_reason(is_segment(e) ? segment_text(e, absolute) : "", e.reason);
+    case TraceKind::Ecn:
+      return with_reason("seq " + std::to_string(rel(u32(e.a), b, e.b == 0, absolute)), e.reason);
     case TraceKind::PathMtu:
       return with_reason("path MTU " + std::to_string(e.c) + ": mss " + std::to_string(e.b) +
                              " → " + std::to_string(e.a),
@@ -341,6 +343,10 @@ void detail_json(JsonObject& j, const TraceEvent& e) {
       j.num("expires_us", e.a);
       return;
     case TraceKind::TimeWaitExpire:
+      return;
+    case TraceKind::Ecn:
+      j.num("seq", u32(e.a));
+      j.num("seq_rel", rel(u32(e.a), bases_of(e), e.b == 0, false));
       return;
     case TraceKind::PathMtu:
       j.num("mss", e.a);

@@ -86,6 +86,15 @@ std::string timestamps_text(const json& s) {
   return " ts ts_recent " + text(s["ts_recent"]);
 }
 
+/// RFC 3168 ECN, when negotiated: ss's flag, then CE marks received and the
+/// sender's reductions for ECE and CWRs sent.
+std::string ecn_text(const json& s) {
+  if (!s.value("ecn", false)) return "";
+  return " ecn ce " + text(s.value("ecn_ce_received", json(0))) + " reductions " +
+         text(s.value("ecn_reductions", json(0))) + " cwr " +
+         text(s.value("ecn_cwr_sent", json(0)));
+}
+
 /// The keep-alive timer while it runs (ss's timer:(keepalive,…,probes)),
 /// and TCP_USER_TIMEOUT when set.
 std::string options_text(const json& s) {
@@ -113,7 +122,7 @@ std::string internals(const json& s, const std::string& state) {
          millis(number(s["srtt_us"])) + " rttvar " + millis(number(s["rttvar_us"])) +
          " rto " + millis(number(s["rto_us"])) + " minrtt " + millis(number(s["min_rtt_us"])) +
          " retrans " + text(s["retransmits"]) + " sent " + text(s["bytes_sent"]) + " rcvd " +
-         text(s["bytes_received"]) + timestamps_text(s) + options_text(s) + "\n";
+         text(s["bytes_received"]) + timestamps_text(s) + ecn_text(s) + options_text(s) + "\n";
 }
 
 std::size_t rank_of(const std::string& state) {

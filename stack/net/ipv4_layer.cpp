@@ -207,7 +207,7 @@ Result<void> Ipv4Layer::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst,
     return Errc::MessageTooLong;
   }
   wire::Ipv4Header h;
-  h.tos = options.tos;
+  h.tos = static_cast<std::uint8_t>((options.tos & ~3u) | static_cast<unsigned>(options.ecn));
   // A super-segment takes one ID per segment the link cuts from it.
   const std::size_t ids =
       segmented ? (payload.size() + options.segment_size - 1) / options.segment_size : 1;

@@ -14,22 +14,29 @@ namespace tapstack::net {
 
 enum class IpProtocol : std::uint8_t { Icmp = 1, Tcp = 6, Udp = 17 };
 
+/// The ECN field, the two low bits of the IPv4 TOS octet (RFC 3168 §5).
+enum class Ecn : std::uint8_t { NotEct = 0, Ect1 = 1, Ect0 = 2, Ce = 3 };
+constexpr Ecn ecn_of(std::uint8_t tos) { return static_cast<Ecn>(tos & 3); }
+
 /// What a transport learns about a received datagram besides its payload.
 struct Ipv4PacketInfo {
   wire::Ipv4Address src;
   wire::Ipv4Address dst;
   std::uint8_t ttl = 0;
-  std::uint8_t tos = 0;
+  std::uint8_t tos = 0;  // as received, the ECN field included
   bool link_broadcast = false;  // sent to the Ethernet broadcast or an IP broadcast/multicast address
   /// The link verified the transport checksum, or it is partial (the sender's
   /// kernel left it to offload): the transport skips verifying it.
   bool checksum_trusted = false;
+
+  Ecn ecn() const { return ecn_of(tos); }
 };
 
 struct Ipv4SendOptions {
   bool dont_fragment = false;
   std::uint8_t ttl = 0;  // 0: the configured default
-  std::uint8_t tos = 0;
+  std::uint8_t tos = 0;  // its ECN bits are ignored: `ecn` sets them
+  Ecn ecn = Ecn::NotEct;
   /// TCP only: a super-segment whose payload the link cuts into segments of
   /// this many bytes (segmentation offload); it is not fragmented. 0: none.
   std::uint16_t segment_size = 0;

@@ -11,6 +11,25 @@ void SegmentWriter::transmit(const OutSegment& s, Instant now) {
   h.dst_port = tuple_.remote_port;
   h.seq = s.seq.raw();
   h.flags = s.flags;
+  // RFC 3168 §6.1.3: ECE on every ACK (not a SYN-ACK, whose ECE answers the SYN) while echoing.
+  const bool ece = (s.flags & (Ack | Syn)) == Ack && ecn_.ece_pending();
+  // §6.1.2 and §6.1.4: CWR and ECT(0) only on new data; a retransmission,
+  // a window probe, a pure ACK or a SYN is sent Not-ECT, as RFC 3168 (and
+  // Linux) have it. RFC 8311 §4.3 would allow ECT on more, but a Not-ECT
+  // retransmission is still the safe choice against a peer that drops or
+  // mis-handles ECT on them.
+  const bool ect = s.new_data && !s.payload.empty() && ecn_.sending();
+  const bool cwr = ect && ecn_.take_cwr();
+  if (ece) {
+    h.flags |= Ece;
+    ++env_.counters.tx_ece_acks;
+  }
+  if (cwr) {
+    h.flags |= Cwr;
+    ++env_.counters.tx_cwr;
+    trace_.event(TraceKind::Ecn, now, s.seq.raw(), 0, 0, 0, 0,
+                 "CWR sent: cwnd was reduced (RFC 3168 §6.1.2)");
+  }
   if ((s.flags & Ack) != 0) h.ack = receiver_.nxt().raw();
   h.window = receiver_.window_to_advertise((s.flags & Syn) != 0);
   h.options = s.options;
@@ -20,6 +39,7 @@ void SegmentWriter::transmit(const OutSegment& s, Instant now) {
   trace_.segment(TraceKind::SegmentOut, now, h, s.payload.size(), s.why, s.count);
   const auto bytes = wire::build_tcp(tuple_.local_addr, tuple_.remote_addr, h, s.payload);
   net::Ipv4SendOptions ip_options = kSegmentOptions;
+  if (ect) ip_options.ecn = net::Ecn::Ect0;
   if (s.segment_size != 0) {
     ip_options.segment_size = s.segment_size;
     ++env_.counters.tx_super_segments;

@@ -2,10 +2,13 @@
 // Puts one connection's segments on the wire: the ports, and on every
 // segment with ACK set the acknowledgment, window and SACK blocks the
 // Receiver owes, on every one but a RST the TSopt once offered or agreed
-// (RFC 7323 §3.2); then the trace event, IPv4 and the counters.
+// (RFC 7323 §3.2), ECE while echoing a CE mark, and on new data CWR after a
+// reduction and ECT(0) (RFC 3168 §6.1); then the trace event, IPv4 and the
+// counters.
 #include <optional>
 
 #include "stack/tcp/conn_trace.hpp"
+#include "stack/tcp/ecn.hpp"
 #include "stack/tcp/receiver.hpp"
 #include "stack/tcp/sender.hpp"
 #include "stack/tcp/tcb_env.hpp"
@@ -16,8 +19,13 @@ namespace tapstack::tcp {
 class SegmentWriter final : public SegmentSink {
  public:
   SegmentWriter(TcbEnv& env, const FourTuple& tuple, const ConnTrace& trace, Receiver& receiver,
-                Timestamps& timestamps)
-      : env_(env), tuple_(tuple), trace_(trace), receiver_(receiver), ts_(timestamps) {}
+                Timestamps& timestamps, Ecn& ecn)
+      : env_(env),
+        tuple_(tuple),
+        trace_(trace),
+        receiver_(receiver),
+        ts_(timestamps),
+        ecn_(ecn) {}
 
   void transmit(const OutSegment& segment, Instant now) override;
   std::size_t sack_blocks() const override { return receiver_.sack_block_count(); }
@@ -32,6 +40,7 @@ class SegmentWriter final : public SegmentSink {
   const ConnTrace& trace_;
   Receiver& receiver_;
   Timestamps& ts_;
+  Ecn& ecn_;
   std::uint64_t segments_sent_ = 0;
 };
 

@@ -55,7 +55,8 @@ void Sender::init_window(std::uint32_t wnd, SeqNum wl1, SeqNum wl2) {
   snd_.wl2 = wl2;
 }
 
-void Sender::send_syn(bool synack, const wire::TcpOptions& options, Instant now) {
+void Sender::send_syn(bool synack, const wire::TcpOptions& options, std::uint8_t ecn_flags,
+                      Instant now) {
   const bool first = snd_.max == snd_.iss;
   if (first) {
     rtt_timing_ = std::make_pair(snd_.iss + 1, now);
@@ -66,7 +67,7 @@ void Sender::send_syn(bool synack, const wire::TcpOptions& options, Instant now)
     trace_.event(TraceKind::Retransmit, now, snd_.iss.raw(), 0, retries_, rtt_.rto().count(), 0,
                  synack ? "SYN-ACK retransmit" : "SYN retransmit");
   }
-  const std::uint8_t flags = synack ? (Syn | Ack) : Syn;
+  const auto flags = static_cast<std::uint8_t>((synack ? (Syn | Ack) : Syn) | ecn_flags);
   const char* why = first ? (synack ? "SYN-ACK" : "SYN")
                           : (synack ? "SYN-ACK retransmit" : "SYN retransmit");
   sink_.transmit({snd_.iss, flags, {}, options, why, first ? 0 : retries_, 0}, now);
@@ -176,6 +177,7 @@ void Sender::after_ack(const Segment& seg, const AckResult& result, Instant now)
     detect_losses(now);
   }
   ack_delivered_ = 0;
+  if (seg.ece() && ecn_ != nullptr && ecn_->sending()) on_ecn_echo(now);
   // RFC 5681 §2 definition of a duplicate ACK. An ACK that keeps the window
   // closed answers a zero-window probe (RFC 9293 §3.8.6.1): never a duplicate.
   const std::uint32_t seg_wnd = std::uint32_t{seg.header.window} << snd_.wnd_shift;
@@ -233,6 +235,27 @@ void Sender::on_dup_ack(bool sack_blocks, Instant now) {
     return;
   }
   enter_recovery(now, "3 dup ACKs: fast retransmit, fast recovery");
+}
+
+void Sender::on_ecn_echo(Instant now) {
+  ++counters_.rx_ece_acks;
+  if (!ecn_->may_reduce(snd_.una)) return;  // this window has had its reduction
+  trace_.event(TraceKind::Ecn, now, snd_.una.raw(), 0, 0, 0, 0,
+               cc_->in_recovery() ? "ECE received in loss recovery: that reduction counts"
+                                  : "ECE received: cwnd reduced once for this window");
+  note_ecn_reduction();
+  if (cc_->in_recovery()) return;
+  // Like a loss (§6.1.2), but nothing is retransmitted: cwnd = ssthresh at once.
+  const std::uint32_t cwnd = cc_->cwnd();
+  const std::uint32_t ssthresh = cc_->ssthresh();
+  cc_->on_loss_repaired(std::max(flight(), cwnd), now);
+  ecn_->count_reduction();
+  ++counters_.ecn_reductions;
+  trace_cwnd(now, cwnd, ssthresh, "ECE: cwnd reduced as for a loss (RFC 3168 §6.1.2)");
+}
+
+void Sender::note_ecn_reduction() {
+  if (ecn_ != nullptr && ecn_->sending()) ecn_->on_reduced(snd_.max);
 }
 
 void Sender::trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh,

@@ -22,6 +22,7 @@
 #include "stack/tcp/prr.hpp"
 #include "stack/tcp/rack.hpp"
 #include "stack/tcp/conn_trace.hpp"
+#include "stack/tcp/ecn.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
 #include "stack/tcp/sack_scoreboard.hpp"
 #include "stack/tcp/segment.hpp"
@@ -59,6 +60,7 @@ struct OutSegment {
   const char* why = "";            // labels it in traces
   std::uint32_t count = 0;         // retransmission or probe number, for traces
   std::uint16_t segment_size = 0;  // non-zero: a super-segment the link cuts to this size
+  bool new_data = false;           // data sent for the first time (ECT and CWR may go on it)
 };
 
 /// Where the Sender's segments go. The Tcb's writer adds the ports and, to
@@ -123,12 +125,17 @@ class Sender {
   /// The connection's RFC 7323 state: RTT samples from echoes (§4) and
   /// spurious retransmission detection (RFC 3522) while it is enabled.
   void set_timestamps(const Timestamps* ts) { ts_ = ts; }
+  /// The connection's RFC 3168 state: ECE on ACKs reduces cwnd once per
+  /// window, and any reduction asks for CWR.
+  void set_ecn(Ecn* ecn) { ecn_ = ecn; }
   /// TCP_CONGESTION: a new controller, which keeps cwnd and ssthresh (as Linux).
   void set_congestion(CongestionAlgorithm algorithm);
 
   // --- handshake (sender.cpp) ---
-  /// Sends, or resends, our SYN (or SYN-ACK) with `options`.
-  void send_syn(bool synack, const wire::TcpOptions& options, Instant now);
+  /// Sends, or resends, our SYN (or SYN-ACK) with `options` and the ECN
+  /// flags (ECE, CWR) the handshake calls for.
+  void send_syn(bool synack, const wire::TcpOptions& options, std::uint8_t ecn_flags,
+                Instant now);
   /// SYN-SENT: the SYN-ACK acknowledged our SYN with `ack`.
   void on_syn_acked(SeqNum ack, Instant now);
 
@@ -208,6 +215,11 @@ class Sender {
   void update_window(const Segment& seg, Instant now);
   /// `sack_blocks`: the duplicate carried SACK (or D-SACK) blocks.
   void on_dup_ack(bool sack_blocks, Instant now);
+  /// RFC 3168 §6.1.2: an ACK with ECE on an ECN connection.
+  void on_ecn_echo(Instant now);
+  /// cwnd was reduced (loss or ECE): the next new data carries CWR, and ECE
+  /// for data sent before now reduces no further.
+  void note_ecn_reduction();
   /// A cwnd/ssthresh event if either moved since `cwnd`/`ssthresh`.
   void trace_cwnd(Instant now, std::uint32_t cwnd, std::uint32_t ssthresh, const char* why) const;
 
@@ -274,6 +286,7 @@ class Sender {
   const ConnTrace& trace_;
   SegmentSink& sink_;
   const Timestamps* ts_ = nullptr;
+  Ecn* ecn_ = nullptr;
   SendState snd_;
   SendTimers timers_;
   RttEstimator rtt_;

@@ -80,6 +80,7 @@ void Sender::on_probe_ack(const Segment& seg, bool advanced, bool sacked_new, In
   const std::uint32_t cwnd = cc_->cwnd();
   const std::uint32_t ssthresh = cc_->ssthresh();
   cc_->on_loss_repaired(std::max(flight(), cc_->cwnd()), now);
+  note_ecn_reduction();
   ++counters_.tlp_losses_repaired;
   trace_cwnd(now, cwnd, ssthresh, "tail loss probe repaired a loss: cwnd reduced (RFC 8985 §7.4)");
 }

@@ -97,6 +97,7 @@ void Sender::enter_recovery(Instant now, const char* why) {
   snd_.recover = snd_.max;
   const CongestionSnapshot before = cc_->snapshot();
   cc_->on_enter_recovery(flight(), now);
+  note_ecn_reduction();
   prr_.start(flight());
   trace_cwnd(now, before.cwnd, before.ssthresh, why);
   note_reduction(before, false, now);
@@ -162,6 +163,7 @@ void Sender::on_retransmit_timeout(Instant now) {
   // RFC 5681 §3.1 eq. 4 and loss window; RFC 6582 §4: recover = highest sent.
   const CongestionSnapshot before = cc_->snapshot();
   cc_->on_timeout(snd_.max.since(snd_.una), now);
+  note_ecn_reduction();
   trace_cwnd(now, before.cwnd, before.ssthresh, cc_->phase());
   note_reduction(before, true, now);
   snd_.recover = snd_.max;

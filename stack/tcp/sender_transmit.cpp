@@ -180,7 +180,7 @@ void Sender::send_range(SeqNum seq, std::uint32_t len, bool fin, Instant now, co
   // More than a segment's payload is a super-segment for the link to cut.
   const std::uint32_t room = payload_room();
   const auto cut = static_cast<std::uint16_t>(len > room ? room : 0);
-  sink_.transmit({seq, flags, scratch_, {}, why, count, cut}, now);
+  sink_.transmit({seq, flags, scratch_, {}, why, count, cut, !seq_lt(seq, snd_.max)}, now);
   log_.on_send(seq, end, now);
   if (cc_->in_recovery()) prr_.on_sent(end.since(seq));
   if (fin) fin_seq_ = seq + len;

@@ -29,9 +29,10 @@ Tcb::Tcb(TcbEnv& env, SocketId id, const FourTuple& tuple, const SocketOptions& 
       tuple_(tuple),
       trace_(env.trace, id, tuple),
       receiver_(env.settings, env.counters, trace_),
-      writer_(env, tuple, trace_, receiver_, ts_),
+      writer_(env, tuple, trace_, receiver_, ts_, ecn_),
       sender_(env.settings, env.counters, trace_, writer_) {
   sender_.set_timestamps(&ts_);
+  sender_.set_ecn(&ecn_);
   set_options(options, Instant{});  // CLOSED: nothing is sent or armed yet
 }
 
@@ -40,6 +41,7 @@ void Tcb::open_active(SeqNum iss, Instant now) {
   trace_.set_iss(iss);
   receiver_.set_mss(receive_mss());
   if (env_.settings.timestamps) ts_.offer();
+  ecn_.offer(env_.settings.ecn);
   set_state(TcpState::SynSent, "connect(): sending SYN", now);
   send_syn(now);
   arm_timers(now);
@@ -52,6 +54,7 @@ void Tcb::open_passive(const Segment& syn, SeqNum iss, Instant now) {
   trace_.set_irs(syn.seq());
   trace_.segment(TraceKind::SegmentIn, now, syn.header, syn.payload.size(), "SYN to a listener");
   take_syn(syn, iss, now);
+  if (ecn_.on_syn(env_.settings.ecn, syn.ece(), syn.cwr())) ++env_.counters.ecn_negotiated;
   set_state(TcpState::SynReceived, "SYN received on a listening port", now);
   send_syn(now);
   arm_timers(now);
@@ -63,7 +66,8 @@ void Tcb::open_from_cookie(const Segment& ack, SeqNum iss, std::uint16_t peer_ms
   trace_.set_iss(iss);
   trace_.set_irs(ack.seq() - 1);
   receiver_.open_from_cookie(ack.seq() - 1);
-  // A cookie cannot remember window scaling, SACK or timestamps.
+  // A cookie cannot remember window scaling, SACK, timestamps or ECN (its
+  // SYN-ACK offered none of them).
   receiver_.set_mss(receive_mss());
   receiver_.negotiate(false, false, false);
   sender_.negotiate(std::max<std::uint32_t>(std::min<std::uint32_t>(peer_mss, path_mss()), 64), 0,
@@ -226,6 +230,10 @@ TcpSocketInfo Tcb::info() const {
   i.recv_buffer = receiver_.capacity();
   i.timestamps = ts_.enabled();
   i.ts_recent = ts_.recent();
+  i.ecn = ecn_.sending() || ecn_.echoing();
+  i.ecn_ce_received = ecn_.ce_received();
+  i.ecn_reductions = ecn_.reductions();
+  i.ecn_cwr_sent = ecn_.cwr_sent();
   i.send_queued = sender_.queued();
   i.recv_queued = receiver_.readable();
   if (state_ == TcpState::TimeWait) i.time_wait_expires = time_wait_timer_;

@@ -13,6 +13,7 @@
 #include "stack/events.hpp"
 #include "stack/net/transport.hpp"
 #include "stack/tcp/conn_trace.hpp"
+#include "stack/tcp/ecn.hpp"
 #include "stack/tcp/isn.hpp"
 #include "stack/tcp/receiver.hpp"
 #include "stack/tcp/segment.hpp"
@@ -115,6 +116,8 @@ class Tcb {
   Step check_fin(const Segment& seg, Instant now);
   void on_fin(Instant now);
   void take_syn_options(const Segment& syn, Instant now);
+  /// RFC 3168 §6.1.3: CWR and CE on an acceptable segment.
+  void take_ecn(const Segment& seg, Instant now);
   void challenge_ack(Instant now, const Segment& seg, const char* why);
 
   // tcb_output.cpp
@@ -160,6 +163,7 @@ class Tcb {
   TcpState state_ = TcpState::Closed;
   ConnTrace trace_;
   Timestamps ts_;
+  Ecn ecn_;
   Receiver receiver_;
   SegmentWriter writer_;
   Sender sender_;

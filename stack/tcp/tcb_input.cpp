@@ -38,6 +38,7 @@ Step Tcb::run_steps(const Segment& seg, Instant now) {
   if (step == Step::Continue) step = check_sequence(seg, now);
   if (step == Step::Continue) step = check_rst(seg, now);
   if (step == Step::Continue) step = check_syn(seg, now);
+  if (step == Step::Continue) take_ecn(seg, now);
   if (step == Step::Continue) step = check_ack(seg, now);
   if (step == Step::Continue) step = process_text(seg, now);
   if (step == Step::Continue) step = check_fin(seg, now);
@@ -74,6 +75,7 @@ void Tcb::on_segment_syn_sent(const Segment& seg, Instant now) {
     send_syn(now);
     return;
   }
+  if (ecn_.on_synack(seg.ece(), seg.cwr())) ++env_.counters.ecn_negotiated;
   sender_.on_syn_acked(seg.ack(), now);
   set_state(sender_.fin_queued() ? TcpState::FinWait1 : TcpState::Established,
             "SYN-ACK acked our SYN", now);
@@ -104,6 +106,23 @@ void Tcb::take_syn_options(const Segment& syn, Instant now) {
                     peer_ws_ok_ ? *o.window_scale : 0, sack);
   receiver_.set_mss(receive_mss());
   receiver_.negotiate(peer_ws_ok_, sack, ts_.enabled());
+}
+
+void Tcb::take_ecn(const Segment& seg, Instant now) {
+  if (seg.ecn == net::Ecn::Ce) ++env_.counters.rx_ce_marks;
+  if (!ecn_.echoing()) return;
+  // Only data is sent ECT, so only data can carry a genuine mark (Linux
+  // checks CE on data too); a CE on a pure ACK draws no ACK back.
+  const bool ce = seg.ecn == net::Ecn::Ce && !seg.payload.empty();
+  if (seg.cwr() && ecn_.ece_pending()) {
+    trace_.event(TraceKind::Ecn, now, seg.seq().raw(), 1, 0, 0, 0, "CWR received: ECE stops");
+  }
+  if (ecn_.on_segment(seg.cwr(), ce)) {
+    trace_.event(TraceKind::Ecn, now, seg.seq().raw(), 1, 0, 0, 0,
+                 "CE received: ECE on every ACK until CWR (RFC 3168 §6.1.3)");
+    // The sender learns of the congestion now rather than a delayed ACK later (as Linux).
+    receiver_.ack_now("CE mark: echo ECE at once");
+  }
 }
 
 Step Tcb::check_paws(const Segment& seg, Instant now) {

@@ -51,7 +51,8 @@ void Tcb::send_syn(Instant now) {
   const bool offer_ws = env_.settings.window_scaling && (!passive_ || peer_ws_ok_);
   if (offer_ws) options.window_scale = receiver_.rcv().wnd_shift;
   options.sack_permitted = env_.settings.sack && (!passive_ || sender_.sack_enabled());
-  sender_.send_syn(state_ == TcpState::SynReceived, options, now);
+  const bool synack = state_ == TcpState::SynReceived;
+  sender_.send_syn(synack, options, synack ? ecn_.synack_flags() : ecn_.syn_flags(), now);
 }
 
 void Tcb::send_ack(Instant now, const char* why) {

@@ -91,6 +91,11 @@ void Tcb::on_retransmit_timeout(Instant now) {
   }
   sender_.back_off();
   if (handshake) {
+    if (ecn_.on_handshake_timeout(passive_)) {
+      ++env_.counters.ecn_setup_fallbacks;
+      trace_.event(TraceKind::Ecn, now, sender_.snd().iss.raw(), 0, 0, 0, 0,
+                   "handshake timed out: resent without ECN flags (RFC 3168 §6.1.1.1)");
+    }
     send_syn(now);
     sender_.restart_retransmit_timer(now);
     return;

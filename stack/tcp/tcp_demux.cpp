@@ -51,7 +51,7 @@ net::TransportProtocol::Delivery TcpLayer::on_ipv4_packet(const net::Ipv4PacketI
     return Delivery::Delivered;
   }
   ++counters_.rx_segments;
-  const Segment seg{info.src, info.dst, parsed.header, parsed.payload};
+  const Segment seg{info.src, info.dst, parsed.header, parsed.payload, info.ecn()};
   const FourTuple tuple{info.dst, seg.header.dst_port, info.src, seg.header.src_port};
   const auto listener = find_listener(info.dst, seg.header.dst_port);
   if (auto it = connections_.find(tuple); it != connections_.end()) {

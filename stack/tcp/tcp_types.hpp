@@ -54,6 +54,10 @@ enum class CongestionAlgorithm : std::uint8_t {
 /// The name Linux gives it (TCP_CONGESTION, ss -i): "reno", "cubic".
 const char* congestion_name(CongestionAlgorithm a);
 
+/// ECN (RFC 3168) per connection: never, only when the peer's SYN asks for
+/// it (Linux's default, tcp_ecn = 2), or also asked for in our SYNs.
+enum class EcnMode : std::uint8_t { Off, Passive, On };
+
 /// Tunables, with Linux-like defaults.
 struct TcpSettings {
   std::size_t send_buffer = 256 * 1024;
@@ -85,6 +89,7 @@ struct TcpSettings {
   bool sack = true;  // RFC 2018: offer SACK, report out-of-order data, recover by RFC 6675
   bool timestamps = true;  // RFC 7323: offer TSopt; PAWS, RTTM and Eifel when both sides send it
   CongestionAlgorithm congestion = CongestionAlgorithm::Cubic;  // Linux's default; TCP_CONGESTION per socket
+  EcnMode ecn = EcnMode::Passive;  // RFC 3168
   /// The link cuts TCP super-segments into MSS-sized ones (segmentation
   /// offload, FrameSink::transmit_segmented): new data may leave as one
   /// segment of up to this many payload bytes (clamped to what fits one
@@ -127,6 +132,10 @@ struct TcpSocketInfo {
   std::size_t send_buffer = 0, recv_buffer = 0;  // capacities (SO_SNDBUF, SO_RCVBUF)
   bool timestamps = false;       // RFC 7323 TSopt negotiated
   std::uint32_t ts_recent = 0;   // TS.Recent, the TSval we echo
+  bool ecn = false;              // RFC 3168 negotiated: CE echoed, ECE answered
+  std::uint64_t ecn_ce_received = 0;  // segments that arrived CE-marked
+  std::uint64_t ecn_reductions = 0;   // cwnd reductions for ECE (one per window)
+  std::uint64_t ecn_cwr_sent = 0;     // segments sent with CWR
   std::size_t send_queued = 0, recv_queued = 0;
   std::uint32_t backlog = 0, accept_queued = 0;  // listeners
   std::optional<Instant> time_wait_expires;       // TIME-WAIT: when 2·MSL ends
@@ -180,6 +189,13 @@ struct TcpCounters {
   std::uint64_t pmtu_updates = 0;
   std::uint64_t icmp_errors = 0;          // acted on: quoting a segment in flight
   std::uint64_t icmp_errors_ignored = 0;  // quoting no connection, or a sequence not in flight
+  std::uint64_t ecn_negotiated = 0;       // connections that agreed on ECN (RFC 3168 §6.1.1)
+  std::uint64_t ecn_setup_fallbacks = 0;  // an ECN-setup SYN or SYN-ACK resent without ECN
+  std::uint64_t rx_ce_marks = 0;          // segments that arrived with CE
+  std::uint64_t tx_ece_acks = 0;          // ACKs sent with ECE (echoing CE)
+  std::uint64_t rx_ece_acks = 0;          // ACKs received with ECE, on ECN connections
+  std::uint64_t ecn_reductions = 0;       // cwnd reductions for ECE, one per window at most
+  std::uint64_t tx_cwr = 0;               // segments sent with CWR
 
   template <typename Fn>
   void for_each(Fn&& fn) const {
@@ -210,6 +226,10 @@ struct TcpCounters {
     TAPSTACK_TCP_COUNTER(time_wait_recycled); TAPSTACK_TCP_COUNTER(syn_accepted_in_time_wait);
     TAPSTACK_TCP_COUNTER(pmtu_updates);
     TAPSTACK_TCP_COUNTER(icmp_errors); TAPSTACK_TCP_COUNTER(icmp_errors_ignored);
+    TAPSTACK_TCP_COUNTER(ecn_negotiated); TAPSTACK_TCP_COUNTER(ecn_setup_fallbacks);
+    TAPSTACK_TCP_COUNTER(rx_ce_marks); TAPSTACK_TCP_COUNTER(tx_ece_acks);
+    TAPSTACK_TCP_COUNTER(rx_ece_acks); TAPSTACK_TCP_COUNTER(ecn_reductions);
+    TAPSTACK_TCP_COUNTER(tx_cwr);
 #undef TAPSTACK_TCP_COUNTER
   }
 };

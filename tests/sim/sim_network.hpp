@@ -6,7 +6,11 @@
 // (TcpSettings::segmentation_offload) is cut first, by the stack's own
 // segmenter, as a link with segmentation offload would. run_until()
 // advances time event by event and calls a step callback after each one so
-// tests can drive their applications.
+// tests can drive their applications. The link carries no IPv4 header, so
+// a segment's ECN field rides across it in two reserved bits of its TCP
+// header, cleared again on delivery; `ce_mark` makes the link mark that
+// share of a direction's ECT packets CE, as an AQM would instead of dropping.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,7 +38,7 @@ class SimHost final : public net::Ipv4Output {
         layer_(*this, rng_, events_, settings, trace) {}
 
   Result<void> send_ipv4(wire::Ipv4Address src, wire::Ipv4Address dst, net::IpProtocol,
-                         Bytes payload, const net::Ipv4SendOptions&) override;
+                         Bytes payload, const net::Ipv4SendOptions& options) override;
   std::size_t path_mtu(wire::Ipv4Address) const override { return mtu; }
   std::size_t link_mtu() const override { return link; }
   void note_path_mtu(wire::Ipv4Address, std::size_t m) override { mtu = std::max<std::size_t>(m, 576); }
@@ -62,7 +66,7 @@ class SimNetwork {
  public:
   SimNetwork(const LinkConfig& a_to_b, const LinkConfig& b_to_a, const tcp::TcpSettings& settings,
              std::uint64_t seed, TraceSink* trace = nullptr)
-      : to_a_(*this, 0), to_b_(*this, 1),
+      : to_a_(*this, 0), to_b_(*this, 1), ce_rng_(seed * 4 + 2),
         link_(to_a_, to_b_, tapstack::link::Framing::Tcp, seed * 4 + 1) {
     link_.configure(LinkDirection::FromStack, to_impairment(a_to_b));
     link_.configure(LinkDirection::ToStack, to_impairment(b_to_a));
@@ -80,7 +84,20 @@ class SimNetwork {
   /// The link itself, for one-shot faults and run-time changes.
   LinkImpairment& impairment() { return link_; }
 
-  void enqueue(int from, Bytes payload) { link_.submit(direction_from(from), payload, now_); }
+  void enqueue(int from, Bytes payload, net::Ecn ecn) {
+    const bool ect = ecn == net::Ecn::Ect0 || ecn == net::Ecn::Ect1;
+    const auto side = static_cast<std::size_t>(from);
+    if (ect && ce_rng_.chance(ce_mark[side])) {
+      ecn = net::Ecn::Ce;
+      ++ce_marked[side];
+    }
+    std::vector<std::uint8_t> carried(payload.begin(), payload.end());
+    if (carried.size() > 12) carried[12] |= static_cast<std::uint8_t>(static_cast<unsigned>(ecn) << 1);
+    link_.submit(direction_from(from), carried, now_);
+  }
+  /// Per sending host: the share of its ECT packets marked CE, and how many were.
+  std::array<double, 2> ce_mark{};
+  std::array<std::uint64_t, 2> ce_marked{};
 
   /// Runs events until `done()` is true or virtual time passes `limit`.
   /// `step` runs after every event (packet delivery or timer round).
@@ -122,15 +139,21 @@ class SimNetwork {
   void deliver(int to_index, Bytes segment) {
     SimHost& to = *hosts_[static_cast<std::size_t>(to_index)];
     SimHost& from = *hosts_[static_cast<std::size_t>(1 - to_index)];
+    std::vector<std::uint8_t> carried(segment.begin(), segment.end());
     net::Ipv4PacketInfo info;
+    if (carried.size() > 12) {
+      info.tos = static_cast<std::uint8_t>((carried[12] >> 1) & 3);
+      carried[12] &= 0xf9;
+    }
     info.src = from.addr();
     info.dst = to.addr();
     info.ttl = 64;
-    (void)to.tcp().on_ipv4_packet(info, segment, now_);
+    (void)to.tcp().on_ipv4_packet(info, carried, now_);
   }
 
   std::vector<std::unique_ptr<SimHost>> hosts_;
   Delivery to_a_, to_b_;
+  SeededRng ce_rng_;
   LinkImpairment link_;
   Instant now_{};
 };
@@ -140,7 +163,7 @@ inline Result<void> SimHost::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address 
                                        const net::Ipv4SendOptions& options) {
   if (options.segment_size == 0) {
     ++packets_sent;
-    net_.enqueue(index_, payload);
+    net_.enqueue(index_, payload, options.ecn);
     return {};
   }
   // The segmenter works on Ethernet frames: wrap, cut, unwrap.
@@ -156,7 +179,7 @@ inline Result<void> SimHost::send_ipv4(wire::Ipv4Address src, wire::Ipv4Address 
   std::copy(payload.begin(), payload.end(), frame.begin() + kHeaders);
   link::segment_tcp_frame(frame, options.segment_size, [&](Bytes piece) {
     ++packets_sent;
-    net_.enqueue(index_, piece.subspan(kHeaders));
+    net_.enqueue(index_, piece.subspan(kHeaders), options.ecn);
   });
   return {};
 }

@@ -212,6 +212,50 @@ TEST(TcpSim, CongestionOnASlowLinkWithAShortQueue) {
   EXPECT_GT(mbit, 3.0);  // a fair share of the link despite the drops
 }
 
+TEST(TcpSim, EcnMarksSlowTheSendersWithoutARetransmission) {
+  // A lossless link that marks 2 % of ECT packets CE each way: the ends agree
+  // on ECN, each CE comes back as ECE, each sender reduces its window and
+  // says CWR, and not a byte is retransmitted or lost.
+  LinkConfig link;
+  link.bits_per_second = 0;
+  link.delay = 5ms;
+  tcp::TcpSettings settings;
+  settings.ecn = tcp::EcnMode::On;
+  SimNetwork net(link, link, settings, 31);
+  net.ce_mark = {0.02, 0.02};
+  const TransferResult r = run_transfer(net, 2 * kMiB, 31);
+  expect_complete(r, 2 * kMiB);
+  EXPECT_EQ(r.retransmits, 0u);
+  for (int side = 0; side < 2; ++side) {
+    const auto& c = (side == 0 ? net.a() : net.b()).tcp().counters();
+    const auto& peer = (side == 0 ? net.b() : net.a()).tcp().counters();
+    SCOPED_TRACE(side == 0 ? "client" : "server");
+    EXPECT_EQ(c.ecn_negotiated, 1u);
+    EXPECT_GT(net.ce_marked[static_cast<std::size_t>(side)], 0u);
+    EXPECT_EQ(peer.rx_ce_marks, net.ce_marked[static_cast<std::size_t>(side)]);
+    EXPECT_GT(peer.tx_ece_acks, 0u);
+    EXPECT_GT(c.ecn_reductions, 0u);
+    EXPECT_LE(c.ecn_reductions, net.ce_marked[static_cast<std::size_t>(side)]);
+    EXPECT_EQ(c.tx_cwr, c.ecn_reductions);
+    std::printf("  side %d: %llu CE marks, %llu reductions\n", side,
+                static_cast<unsigned long long>(net.ce_marked[static_cast<std::size_t>(side)]),
+                static_cast<unsigned long long>(c.ecn_reductions));
+  }
+}
+
+TEST(TcpSim, WithoutEcnNothingIsMarked) {
+  LinkConfig link;
+  link.bits_per_second = 0;
+  tcp::TcpSettings settings;
+  settings.ecn = tcp::EcnMode::Off;
+  SimNetwork net(link, link, settings, 32);
+  net.ce_mark = {0.5, 0.5};
+  const TransferResult r = run_transfer(net, kMiB / 4, 32);
+  expect_complete(r, kMiB / 4);
+  EXPECT_EQ(net.ce_marked[0] + net.ce_marked[1], 0u);  // no ECT packet to mark
+  EXPECT_EQ(net.a().tcp().counters().ecn_reductions, 0u);
+}
+
 TEST(TcpSim, RunsAreReproducibleFromTheSeed) {
   LinkConfig link;
   link.loss = 0.05;

@@ -34,6 +34,7 @@ struct OutSegment {
   wire::TcpHeader h;
   std::string payload;
   std::uint16_t segment_size = 0;  // a super-segment for the link to cut (offload)
+  net::Ecn ecn = net::Ecn::NotEct;  // the IPv4 ECN field asked for
 };
 
 inline std::ostream& operator<<(std::ostream& os, const OutSegment& s) {
@@ -64,7 +65,7 @@ class FakeIpv4Output final : public net::Ipv4Output {
     EXPECT_EQ(parsed.status, wire::TcpParseStatus::Ok) << "layer sent a bad segment";
     sent.push_back(OutSegment{src, dst, parsed.header,
                               std::string(parsed.payload.begin(), parsed.payload.end()),
-                              options.segment_size});
+                              options.segment_size, options.ecn});
     return {};
   }
   std::size_t path_mtu(wire::Ipv4Address) const override { return mtu; }
@@ -96,6 +97,7 @@ struct SegSpec {
   wire::TcpOptions options;
   std::uint16_t src_port = kRemotePort;
   std::uint16_t dst_port = kLocalPort;
+  net::Ecn ecn = net::Ecn::NotEct;  // the IPv4 ECN field it arrives with
 };
 
 class TcpHarness {
@@ -119,6 +121,7 @@ class TcpHarness {
     info.src = kRemote;
     info.dst = kLocal;
     info.ttl = 64;
+    info.tos = static_cast<std::uint8_t>(spec.ecn);
     (void)layer.on_ipv4_packet(info, bytes, now);
   }
 

@@ -83,6 +83,16 @@ TEST(SocketsTable, TimestampsShownOnlyWhenNegotiated) {
   EXPECT_THAT(sockets_table(d, {.internals = true}), HasSubstr("rcvd 77 ts ts_recent 123456"));
 }
 
+TEST(SocketsTable, EcnShownOnlyWhenNegotiated) {
+  nlohmann::json d = doc();
+  EXPECT_THAT(sockets_table(d, {.internals = true}), Not(HasSubstr(" ecn ")));
+  d["tcp"][0]["ecn"] = true;
+  d["tcp"][0]["ecn_ce_received"] = 5;
+  d["tcp"][0]["ecn_reductions"] = 2;
+  d["tcp"][0]["ecn_cwr_sent"] = 2;
+  EXPECT_THAT(sockets_table(d, {.internals = true}), HasSubstr("rcvd 77 ecn ce 5 reductions 2 cwr 2"));
+}
+
 TEST(SocketsTable, SsFilters) {
   const std::string listening = sockets_table(doc(), {.tcp = true, .listening = true});
   EXPECT_THAT(listening, HasSubstr("LISTEN"));

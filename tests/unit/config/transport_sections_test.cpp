@@ -63,6 +63,15 @@ TEST(TransportSections, CongestionControlIsCubicOrNewReno) {
                         "cubic or newreno"));
 }
 
+TEST(TransportSections, EcnIsOffPassiveOrOn) {
+  EXPECT_EQ(parse_config("", "t.toml").tcp.ecn, tcp::EcnMode::Passive);
+  EXPECT_EQ(parse_config("[tcp]\necn = \"on\"\n", "t.toml").tcp.ecn, tcp::EcnMode::On);
+  EXPECT_EQ(parse_config("[tcp]\necn = \"off\"\n", "t.toml").tcp.ecn, tcp::EcnMode::Off);
+  EXPECT_THAT(only_error("[tcp]\necn = true\n"), HasSubstr("tcp.ecn:"));
+  EXPECT_THAT(only_error("[tcp]\necn = \"yes\"\n"),
+              HasSubstr("tcp.ecn: \"yes\" is not an ECN mode; allowed: off, passive or on"));
+}
+
 TEST(TransportSections, RejectsBadHostsLines) {
   EXPECT_THAT(only_error("[dns]\nhosts = [\"10.0.0.1\"]\n"),
               HasSubstr("dns.hosts: \"10.0.0.1\" is not \"ADDRESS NAME...\""));

@@ -82,6 +82,12 @@ TEST(VnetHeader, SentSuperFrameAsksForGsoTcpV4) {
   EXPECT_EQ(back.gso_size, 1448);
 }
 
+TEST(VnetHeader, ASuperFrameWithCwrSaysGsoEcn) {
+  const auto h = make_vnet_header(partial_frame(3000, wire::tcp_flags::Ack | wire::tcp_flags::Cwr), 1448);
+  EXPECT_EQ(h[1], 0x81);  // GSO_TCPV4 | GSO_ECN
+  EXPECT_TRUE(parse_vnet_header(h).tso4);
+}
+
 TEST(VnetHeader, PlainOrUnparsableFramesGetAZeroHeader) {
   const std::array<std::uint8_t, kVnetHeaderSize> zero{};
   EXPECT_EQ(make_vnet_header(partial_frame(100, 0x18), 0), zero);

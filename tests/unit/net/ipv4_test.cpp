@@ -30,6 +30,28 @@ TEST_F(Ipv4Test, DeliversValidDatagramToTransport) {
   EXPECT_EQ(h.counter("ip.rx_delivered"), 1u);
 }
 
+TEST_F(Ipv4Test, TheEcnFieldReachesTheTransport) {
+  h.receive(ipv4_frame({.tos = 0x28 | 0x03}, pattern(4)));  // a DSCP and CE (RFC 3168 §5)
+  ASSERT_EQ(udp.packets.size(), 1u);
+  EXPECT_EQ(udp.packets[0].info.ecn(), net::Ecn::Ce);
+  EXPECT_EQ(udp.packets[0].info.tos, 0x2b);
+}
+
+TEST_F(Ipv4Test, TheTransportChoosesTheEcnCodepoint) {
+  // The ECN bits come from `ecn`, not from the TOS octet; unfragmented and fragmented alike.
+  for (const std::size_t size : {std::size_t{10}, std::size_t{3000}}) {
+    ASSERT_TRUE(h.stack.ipv4().send_ipv4(kStackIp, kPeerIp, net::IpProtocol::Udp, pattern(size),
+                                         {.tos = 0x28 | 0x01, .ecn = net::Ecn::Ect0}));
+    const auto frames = h.take_frames();
+    ASSERT_FALSE(frames.empty());
+    for (const auto& f : frames) {
+      const auto d = decode_ipv4_frame(f);
+      ASSERT_TRUE(d);
+      EXPECT_EQ(d->ip.tos, 0x28 | 0x02);
+    }
+  }
+}
+
 TEST_F(Ipv4Test, OptionsAndEthernetPaddingAreSkipped) {
   auto frame = ipv4_frame({.options = {0x01, 0x01, 0x01, 0x00}}, pattern(3));
   frame.resize(60, 0xee);

@@ -43,7 +43,7 @@ class SenderTest : public ::testing::Test {
   /// The handshake as a client: SYN out, SYN-ACK with `wnd` back after 10 ms.
   void establish(bool sack = false, std::uint32_t wnd = 65535) {
     sender.open(SeqNum{kIss});
-    sender.send_syn(false, {}, now);
+    sender.send_syn(false, {}, 0, now);
     sender.negotiate(kMss, 0, sack);
     sender.init_window(wnd, SeqNum{kIrs}, SeqNum{kIss + 1});
     now += 10ms;
@@ -84,7 +84,7 @@ class SenderTest : public ::testing::Test {
 
 TEST_F(SenderTest, TheSynIsTimedAndItsAckGivesTheFirstRttSample) {
   sender.open(SeqNum{kIss});
-  sender.send_syn(false, {}, now);
+  sender.send_syn(false, {}, 0, now);
   ASSERT_EQ(sink.sent.size(), 1u);
   EXPECT_EQ(sink.sent[0].flags, Syn);
   EXPECT_EQ(sink.sent[0].seq, kIss);
@@ -99,9 +99,9 @@ TEST_F(SenderTest, TheSynIsTimedAndItsAckGivesTheFirstRttSample) {
 
 TEST_F(SenderTest, ASecondSynIsARetransmissionAndIsNotTimed) {
   sender.open(SeqNum{kIss});
-  sender.send_syn(true, {}, now);
+  sender.send_syn(true, {}, 0, now);
   sender.back_off();
-  sender.send_syn(true, {}, now + 1s);
+  sender.send_syn(true, {}, 0, now + 1s);
   ASSERT_EQ(sink.sent.size(), 2u);
   EXPECT_EQ(sink.sent[1].flags, Syn | Ack);
   EXPECT_EQ(sink.sent[1].why, "SYN-ACK retransmit");
