@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 
 namespace tapstack::tcp {
 
@@ -78,24 +79,54 @@ std::size_t ReceiveStore::add(std::size_t offset, Bytes data) {
   dropped_ = false;
   if (data.empty()) return 0;
   if (offset > 0) {
-    const std::uint64_t key = delivered_ + offset;
-    auto it = ooo_.find(key);
-    const std::size_t old_size = it != ooo_.end() ? it->second.size() : 0;
-    if (old_size >= data.size()) return 0;  // already have it
-    if (ooo_bytes_ - old_size + data.size() > ring_.capacity() ||
-        (it == ooo_.end() && ooo_.size() >= max_segments_)) {
-      dropped_ = true;  // bounded memory, even with overlapping segments
-      return 0;
-    }
-    ooo_bytes_ = ooo_bytes_ - old_size + data.size();
-    ooo_[key].assign(data.begin(), data.end());
-    last_ooo_ = key;
+    store_out_of_order(delivered_ + offset, data);
     return 0;
   }
   const std::size_t before = ring_.size();
   delivered_ += ring_.write(data);
   pull_contiguous();
   return ring_.size() - before;
+}
+
+void ReceiveStore::store_out_of_order(std::uint64_t key, Bytes data) {
+  const std::uint64_t end = key + data.size();
+  auto after = ooo_.upper_bound(key);
+  if (after != ooo_.begin()) {
+    const auto held = std::prev(after);
+    const std::uint64_t held_end = held->first + held->second.size();
+    if (held_end >= end) return;  // already have it (a retransmission)
+    if (held_end == key) {
+      // Continues a range: one entry per run of segments, not per segment.
+      if (ooo_bytes_ + data.size() > ring_.capacity()) {
+        dropped_ = true;
+        return;
+      }
+      held->second.insert(held->second.end(), data.begin(), data.end());
+      ooo_bytes_ += data.size();
+      last_ooo_ = key;
+      join_next(held);
+      return;
+    }
+  }
+  auto it = ooo_.find(key);
+  const std::size_t old_size = it != ooo_.end() ? it->second.size() : 0;
+  if (ooo_bytes_ - old_size + data.size() > ring_.capacity() ||
+      (it == ooo_.end() && ooo_.size() >= max_segments_)) {
+    dropped_ = true;  // bounded memory, even with overlapping segments
+    return;
+  }
+  ooo_bytes_ = ooo_bytes_ - old_size + data.size();
+  it = ooo_.try_emplace(key).first;
+  it->second.assign(data.begin(), data.end());
+  last_ooo_ = key;
+  join_next(it);
+}
+
+void ReceiveStore::join_next(OutOfOrder::iterator range) {
+  const auto next = std::next(range);
+  if (next == ooo_.end() || next->first != range->first + range->second.size()) return;
+  range->second.insert(range->second.end(), next->second.begin(), next->second.end());
+  ooo_.erase(next);
 }
 
 void ReceiveStore::pull_contiguous() {

@@ -52,6 +52,7 @@ class ByteRing {
 /// data to the receive window, so everything stored fits the ring.
 class ReceiveStore {
  public:
+  /// `max_segments` bounds the out-of-order runs (holes), not the segments.
   ReceiveStore(std::size_t capacity, std::size_t max_segments)
       : ring_(capacity), max_segments_(max_segments) {}
 
@@ -75,14 +76,18 @@ class ReceiveStore {
   void resize(std::size_t capacity) { ring_.resize(capacity); }
 
  private:
+  using OutOfOrder = std::map<std::uint64_t, std::vector<std::uint8_t>>;
+  void store_out_of_order(std::uint64_t key, Bytes data);
+  /// Merges the range that follows `range` into it when they touch.
+  void join_next(OutOfOrder::iterator range);
   void pull_contiguous();
 
   ByteRing ring_;
   std::size_t max_segments_;
   std::uint64_t delivered_ = 0;  // stream offset of RCV.NXT
-  std::map<std::uint64_t, std::vector<std::uint8_t>> ooo_;  // by absolute stream offset
-  std::size_t ooo_bytes_ = 0;
-  std::uint64_t last_ooo_ = 0;  // absolute offset of the most recently stored segment  // bounded by the ring's capacity, overlaps included
+  OutOfOrder ooo_;  // runs of contiguous data by absolute stream offset
+  std::size_t ooo_bytes_ = 0;   // bounded by the ring's capacity, overlaps included
+  std::uint64_t last_ooo_ = 0;  // absolute offset of the most recently stored segment
   bool dropped_ = false;
 };
 

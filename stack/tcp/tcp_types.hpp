@@ -84,7 +84,7 @@ struct TcpSettings {
   std::uint16_t ephemeral_low = 32768;  // Linux ip_local_port_range
   std::uint16_t ephemeral_high = 60999;
   std::uint32_t challenge_ack_limit = 1000;  // per second, all sockets (RFC 5961 §10, Linux)
-  std::size_t max_ooo_segments = 256;        // out-of-order segments kept per connection
+  std::size_t max_ooo_segments = 256;        // out-of-order runs (holes) kept per connection
   bool window_scaling = true;                // RFC 7323
   bool sack = true;  // RFC 2018: offer SACK, report out-of-order data, recover by RFC 6675
   bool timestamps = true;  // RFC 7323: offer TSopt; PAWS, RTTM and Eifel when both sides send it

@@ -182,6 +182,33 @@ TEST(ReceiveStore, BoundsOutOfOrderSegments) {
   EXPECT_TRUE(s.last_add_dropped());
 }
 
+// A loss in a large window leaves one hole and a window's worth of segments
+// behind it: contiguous out-of-order data shares one entry, so the bound on
+// entries limits holes, not segments.
+TEST(ReceiveStore, ContiguousOutOfOrderSegmentsShareOneEntry) {
+  ReceiveStore s(1000, 2);
+  auto bytes = [](std::size_t from, std::size_t n) {
+    std::vector<std::uint8_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(from + i);
+    return v;
+  };
+  for (std::size_t at = 10; at < 510; at += 10) {
+    EXPECT_EQ(s.add(at, bytes(at, 10)), 0u);
+    ASSERT_FALSE(s.last_add_dropped()) << "segment at " << at;
+  }
+  EXPECT_EQ(s.add(100, bytes(100, 10)), 0u);  // a retransmission of held data
+  EXPECT_FALSE(s.last_add_dropped());
+  // Two ranges joined by the segment between them become one entry again.
+  EXPECT_EQ(s.add(520, bytes(520, 10)), 0u);
+  EXPECT_EQ(s.add(510, bytes(510, 10)), 0u);
+  EXPECT_EQ(s.add(540, bytes(540, 10)), 0u);
+  EXPECT_FALSE(s.last_add_dropped());
+  EXPECT_EQ(s.add(0, bytes(0, 10)), 530u);
+  std::vector<std::uint8_t> out(600);
+  ASSERT_EQ(s.read(out), 530u);
+  for (std::size_t i = 0; i < 530; ++i) ASSERT_EQ(out[i], static_cast<std::uint8_t>(i)) << i;
+}
+
 TEST(ReceiveStore, BoundsOutOfOrderBytesEvenWithOverlaps) {
   ReceiveStore s(10, 100);
   const std::vector<std::uint8_t> six(6, 1);
