@@ -35,7 +35,10 @@ cookies_before=$(counter syn_cookies_sent)
 # --rand-source picks any IPv4 source; all but 1 in 2^24 are off-link, so
 # their SYN-ACKs go to the gateway (the namespace's kernel), which does not
 # forward and drops them without a RST: the half-open connections stay.
-in_ns timeout "$FLOOD_SECONDS" hping3 --flood -q -S --rand-source -p 7 10.0.0.2 \
+# hping3 at the lowest priority: a real flood comes from other machines and
+# does not take the daemon's CPU; here they share two cores, and each SYN
+# costs hping3 one syscall but the daemon two (read, write).
+in_ns timeout "$FLOOD_SECONDS" nice -n 19 hping3 --flood -q -S --rand-source -p 7 10.0.0.2 \
   >"$E2E_DIR/hping3.out" 2>&1 &
 flood_pid=$!
 wait_for 5 "(( \$(counter syn_cookies_sent) > $cookies_before ))" || fail "no SYN cookies under the flood"
@@ -55,9 +58,10 @@ python3 -c "import sys; sys.exit(float('$share') < 99)" || fail "only $share % o
 ((rss_after_flood = $(rss_kb)))
 rss_max=$(field rss_kb_max "$out")
 pass "RSS before $rss_before KB, at most $rss_max KB during the flood, $rss_after_flood KB after"
-# Flat: a few MB of allocator slack, never growth with the SYNs sent (a
-# 10 s flood is millions of them: a byte kept per SYN would show).
-((rss_max <= rss_before + 8192 && rss_after_flood <= rss_before + 8192)) ||
+# Flat: 4 MB of allocator slack (0.5 MB seen), never growth with the SYNs
+# sent: a flood is several hundred thousand of them, so ten bytes kept per
+# SYN would show.
+((rss_max <= rss_before + 4096 && rss_after_flood <= rss_before + 4096)) ||
   fail "RSS grew from $rss_before KB to $rss_max KB"
 
 # Spoofed on-link sources (10.0.0.3–10.0.0.254, more than the cache
@@ -76,7 +80,7 @@ pass "on-link flood ($(cat "$E2E_DIR/spoof.out") SYNs): $(field within_1s "$out"
 ((max_arp <= ARP_MAX)) || fail "$max_arp ARP entries over the cap of $ARP_MAX"
 python3 -c "import sys; sys.exit(float('$(field share "$out")') < 99)" ||
   fail "on-link flood: only $(field share "$out") % of the connects completed within 1 s"
-(($(field rss_kb_max "$out") <= rss_before + 8192)) || fail "RSS grew to $(field rss_kb_max "$out") KB"
+(($(field rss_kb_max "$out") <= rss_before + 4096)) || fail "RSS grew to $(field rss_kb_max "$out") KB"
 "$TAPSTACK_CLI" stats | grep -E '^ *(queue_dropped|evict|unresolved)' || true
 
 kill -0 "$E2E_DAEMON_PID" || fail "tapstackd died"
