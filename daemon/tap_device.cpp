@@ -108,6 +108,8 @@ void set_offload(int fd, bool on) {
   if (::ioctl(fd, TUNSETOFFLOAD, offloads) < 0) fail("cannot set the TAP's offloads", errno);
 }
 
+constexpr int kRxQueueFrames = 10000;
+
 void configure_link(const std::string& name, std::uint32_t mtu) {
   UniqueFd sock{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   if (!sock) fail("socket for interface configuration", errno);
@@ -115,6 +117,19 @@ void configure_link(const std::string& name, std::uint32_t mtu) {
   ifr.ifr_mtu = static_cast<int>(mtu);
   if (::ioctl(sock.get(), SIOCSIFMTU, &ifr) < 0) {
     fail("cannot set MTU " + std::to_string(mtu) + " on " + name, errno);
+  }
+  // The TAP's queue (txqueuelen) holds the frames the kernel has sent and
+  // the daemon not yet read: it is the stack's receive ring. The kernel's
+  // 1000 lasts a few milliseconds under a SYN flood, less than the daemon
+  // may wait for a CPU on a busy machine, and a legitimate SYN dropped there
+  // costs its client a 1 s retransmission (tests/e2e/tcp_syn_flood_test.sh).
+  // Raised, never lowered: an operator's deeper queue stays.
+  ifr = make_ifreq(name);
+  if (::ioctl(sock.get(), SIOCGIFTXQLEN, &ifr) == 0 && ifr.ifr_qlen < kRxQueueFrames) {
+    ifr.ifr_qlen = kRxQueueFrames;
+    if (::ioctl(sock.get(), SIOCSIFTXQLEN, &ifr) < 0) {
+      spdlog::warn("{}: cannot set its queue to {} frames: {}", name, kRxQueueFrames, std::strerror(errno));
+    }
   }
   ifr = make_ifreq(name);
   if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) < 0) fail("cannot read flags of " + name, errno);

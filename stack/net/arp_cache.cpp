@@ -152,7 +152,19 @@ void ArpCache::erase(Table::iterator it) {
 
 bool ArpCache::make_room() {
   if (entries_.size() < settings_.max_entries) return true;
-  // Evict the resolved entry closest to expiry; stale ones go first.
+  // Unanswered resolutions are what a flood from spoofed on-link sources
+  // creates at will: once they hold half the table they make room among
+  // themselves (the next one due goes), so the neighbours that answered keep
+  // their entries. Otherwise the resolved entry closest to expiry goes,
+  // stale ones first.
+  auto& unresolved = timers(ArpState::Incomplete);
+  if (!unresolved.empty() && unresolved.size() * 2 >= settings_.max_entries) {
+    const auto it = entries_.find(unresolved.begin()->second);
+    counters_.queue_dropped_unresolved += it->second.pending.size();
+    erase(it);
+    ++counters_.entries_evicted;
+    return true;
+  }
   for (const auto state : {ArpState::Stale, ArpState::Reachable}) {
     if (timers(state).empty()) continue;
     erase(entries_.find(timers(state).begin()->second));

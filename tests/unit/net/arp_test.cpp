@@ -287,5 +287,45 @@ TEST(Arp, TableIsBoundedByEvictingResolvedEntries) {
   EXPECT_EQ(h.counter("arp.entries_evicted"), 6u);
 }
 
+
+// A SYN flood from spoofed on-link sources makes the stack resolve address
+// after address that nobody answers for. Those incomplete entries may take
+// only half the table: they never push out the neighbours that did answer,
+// or the real clients' replies would wait for ARP in a table that has no
+// room left (tests/e2e/tcp_syn_flood_test.sh). A new resolution still gets
+// a place, at the expense of the oldest unanswered one.
+TEST(Arp, UnansweredResolutionsCannotEvictResolvedNeighbours) {
+  StackConfig c = default_config();
+  c.arp.max_entries = 8;
+  StackHarness h(c);
+  resolve_peer(h);
+  for (std::uint8_t i = 10; i < 16; ++i) {  // six stale neighbours: the table has 7 of 8
+    h.learn(wire::Ipv4Address{10, 0, 0, i}, MacAddress{{0x02, 0, 0, 0, 1, i}});
+  }
+  for (std::uint8_t i = 100; i < 120; ++i) {
+    ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), wire::Ipv4Address{10, 0, 0, i},
+                                         net::IpProtocol::Udp, pattern(8), {}));
+  }
+  std::size_t incomplete = 0;
+  for (const auto& e : h.stack.arp().entries()) incomplete += e.state == net::ArpState::Incomplete;
+  // The free place, then three stale neighbours (the oldest first); the
+  // reachable peer stays.
+  EXPECT_EQ(h.stack.arp().entries().size(), 8u);
+  EXPECT_EQ(incomplete, 4u);
+  EXPECT_EQ(h.stack.arp().lookup(kPeerIp), kPeerMac);
+  h.take_frames();
+  ASSERT_TRUE(h.stack.ipv4().send_ipv4(wire::Ipv4Address::any(), kPeerIp, net::IpProtocol::Udp,
+                                       pattern(8), {}));
+  const auto frames = h.take_frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(wire::EthernetView::parse(frames[0])->destination(), kPeerMac);
+  // The newest resolution is among those kept; its answer completes it.
+  const wire::Ipv4Address newest{10, 0, 0, 119};
+  EXPECT_TRUE(h.stack.arp().resolving(newest));
+  h.receive(arp_frame({ArpOperation::Reply, kMovedMac, newest, kStackMac, kStackIp}, kStackMac));
+  EXPECT_EQ(h.stack.arp().lookup(newest), kMovedMac);
+  EXPECT_EQ(h.counter("arp.queue_dropped_table_full"), 0u);
+}
+
 }  // namespace
 }  // namespace tapstack::test
